@@ -1,0 +1,71 @@
+r"""Matrix products by hand, to show what ``X @ W`` computes."""
+
+from __future__ import annotations
+
+from ._validation import as_float_array, check_ndim
+
+__all__ = ["matmul_loops"]
+
+
+# --8<-- [start:matmul_loops]
+def matmul_loops(A, B):
+    r"""Matrix product with three explicit Python loops.
+
+    This is the textbook definition and is very slow; it exists so the page can
+    show that NumPy's ``A @ B`` computes exactly this sum.
+
+    Parameters
+    ----------
+    A : array_like of float, shape ``(m, n)``
+    B : array_like of float, shape ``(n, k)``
+
+    Returns
+    -------
+    list of list of float
+        The ``m`` by ``k`` product as nested Python lists.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``B`` are not real arrays.
+    ValueError
+        If ``A`` or ``B`` are not 2-D, or the inner dimensions differ.
+
+    Notes
+    -----
+    $$
+    (AB)_{ij} = \sum_{p=1}^{n} A_{ip} B_{pj}
+    $$
+
+    References
+    ----------
+    Goodfellow et al., *Deep Learning* (2016), section 2.2.
+
+    Examples
+    --------
+    ```python
+    from nnmath import matmul_loops
+
+    assert matmul_loops([[1, 2], [3, 4]], [[5], [6]]) == [[17.0], [39.0]]
+    ```
+    """
+    A = as_float_array(A, "A")
+    B = as_float_array(B, "B")
+    check_ndim(A, "A", (2,))
+    check_ndim(B, "B", (2,))
+    m, n = A.shape
+    n_b, k = B.shape
+    if n != n_b:
+        raise ValueError(f"A.shape={A.shape} and B.shape={B.shape}: inner dimensions {n} != {n_b}")
+    A, B = A.tolist(), B.tolist()
+    result = [[0.0] * k for _ in range(m)]
+    for i in range(m):  # each row of A
+        for j in range(k):  # each column of B
+            total = 0.0
+            for p in range(n):  # walk along the shared dimension
+                total += A[i][p] * B[p][j]
+            result[i][j] = total
+    return result
+
+
+# --8<-- [end:matmul_loops]

@@ -1,0 +1,68 @@
+r"""A single artificial neuron: a weighted sum, a bias, and an activation."""
+
+from __future__ import annotations
+
+from ._validation import as_float_array, check_ndim, check_real, check_same_shape
+from .activations import sigmoid
+
+__all__ = ["neuron"]
+
+
+# --8<-- [start:neuron]
+def neuron(x, w, b, activation=sigmoid):
+    r"""Output of one neuron, $y = f(\mathbf{w}^\top \mathbf{x} + b)$.
+
+    Parameters
+    ----------
+    x : array_like of float, shape ``(n,)``
+        One input vector.
+    w : array_like of float, shape ``(n,)``
+        The neuron's weights, one per input.
+    b : float
+        The bias.
+    activation : callable, default [`sigmoid`][nnmath.sigmoid]
+        Element-wise function $f$ applied to the pre-activation.
+
+    Returns
+    -------
+    float
+        The activation $y = f(z)$ of the pre-activation $z$.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``w`` are not real arrays or ``b`` is not a real number.
+    ValueError
+        If ``x`` or ``w`` are not 1-D, or their shapes differ.
+
+    Notes
+    -----
+    $$
+    y = f\left(\mathbf{w}^\top\mathbf{x} + b\right) = f\left(\sum_{i=1}^{n} w_i x_i + b\right),
+    \qquad \mathbf{x}, \mathbf{w} \in \mathbb{R}^n,\ b \in \mathbb{R}
+    $$
+
+    References
+    ----------
+    Goodfellow et al., *Deep Learning* (2016), section 6.1; Rosenblatt (1958),
+    "The perceptron".
+
+    Examples
+    --------
+    ```python
+    from nnmath import neuron, relu
+
+    assert neuron([1.0, 2.0], [0.5, -0.25], 0.0) == 0.5  # z = 0, sigmoid(0) = 0.5
+    assert neuron([1.0, 2.0], [0.5, 0.25], 1.0, activation=relu) == 2.0
+    ```
+    """
+    x = as_float_array(x, "x")
+    w = as_float_array(w, "w")
+    check_ndim(x, "x", (1,))
+    check_ndim(w, "w", (1,))
+    check_same_shape(x, w, "x", "w")
+    z = w @ x + check_real(b, "b")  # pre-activation: a weighted sum plus the bias
+    return float(activation(z))
+
+
+# --8<-- [end:neuron]

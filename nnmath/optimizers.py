@@ -1,0 +1,216 @@
+r"""Gradient-descent optimizers that update parameter arrays in place.
+
+Both optimizers share one calling convention: ``step(params, grads)`` takes two
+lists of arrays of matching shapes (for example ``model.parameters()`` and
+``model.gradients()``), updates every parameter in place, and counts as **one**
+time step however many parameters there are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_positive, check_unit_interval
+
+__all__ = ["SGD", "Adam"]
+
+
+class _Optimizer:
+    """Checks shared by every optimizer: list lengths, shapes, dtypes, finiteness."""
+
+    def __init__(self):
+        self._shapes = None  # shapes seen on the first step; later steps must match
+
+    def _check(self, params, grads):
+        params, grads = list(params), list(grads)
+        if len(params) != len(grads):
+            raise ValueError(f"got {len(params)} parameters but {len(grads)} gradients")
+        for k, (p, g) in enumerate(zip(params, grads)):
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise TypeError(
+                    f"params[{k}] must be a float numpy array updated in place, got {type(p).__name__}"
+                )
+            g = np.asarray(g)
+            if g.shape != p.shape:
+                raise ValueError(f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}")
+            if not np.all(np.isfinite(g)):
+                raise ValueError(f"grads[{k}] contains NaN or inf; refusing to corrupt params[{k}]")
+        shapes = [p.shape for p in params]
+        if self._shapes is None:
+            self._shapes = shapes
+        elif shapes != self._shapes:
+            raise ValueError(
+                f"this optimizer was first stepped with parameter shapes {self._shapes}, now got {shapes}; "
+                "use one optimizer per list of parameters"
+            )
+        return params, [np.asarray(g, dtype=p.dtype) for p, g in zip(params, grads)]
+
+
+# --8<-- [start:sgd]
+class SGD(_Optimizer):
+    r"""Stochastic gradient descent, optionally with (heavy-ball) momentum.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size $\eta > 0$.
+    momentum : float, default 0.0
+        $\mu \in [0, 1)$. With 0 this is plain gradient descent.
+
+    Raises
+    ------
+    ValueError
+        On a non-positive learning rate or a momentum outside $[0, 1)$;
+        in ``step``, on lists of different lengths, mismatched shapes,
+        non-finite gradients, or shapes that differ from the first step.
+    TypeError
+        If a parameter is not a float NumPy array (it could not be updated in place).
+
+    Notes
+    -----
+    $$
+    \theta \leftarrow \theta - \eta\,\nabla_\theta L
+    $$
+
+    With momentum (the form PyTorch's ``torch.optim.SGD`` uses):
+
+    $$
+    \mathbf{v}_t = \mu\,\mathbf{v}_{t-1} + \mathbf{g}_t, \qquad
+    \theta_t = \theta_{t-1} - \eta\,\mathbf{v}_t, \qquad \mathbf{v}_0 = \mathbf{0}
+    $$
+
+    References
+    ----------
+    Goodfellow et al., *Deep Learning* (2016), sections 8.3.1 and 8.3.2;
+    Polyak (1964), "Some methods of speeding up the convergence of iteration methods".
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import SGD
+
+    w = np.array([1.0, -2.0])
+    SGD(learning_rate=0.1).step([w], [np.array([10.0, 10.0])])
+    assert np.allclose(w, [0.0, -3.0])
+    ```
+    """
+
+    def __init__(self, learning_rate, momentum=0.0):
+        super().__init__()
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.momentum = check_unit_interval(momentum, "momentum")
+        self.velocity = None
+
+    def step(self, params, grads):
+        """Apply one update to every array in ``params`` (in place)."""
+        params, grads = self._check(params, grads)
+        if self.momentum == 0.0:
+            for p, g in zip(params, grads):
+                p -= self.learning_rate * g
+            return
+        if self.velocity is None:
+            self.velocity = [np.zeros_like(p) for p in params]
+        for p, g, v in zip(params, grads, self.velocity):
+            v *= self.momentum
+            v += g
+            p -= self.learning_rate * v
+
+
+# --8<-- [end:sgd]
+
+
+# --8<-- [start:adam]
+class Adam(_Optimizer):
+    r"""Adam: momentum plus a per-coordinate step size, with bias correction.
+
+    Parameters
+    ----------
+    learning_rate : float, default 0.001
+        Step size $\eta > 0$.
+    beta1 : float, default 0.9
+        Decay of the first-moment (mean) estimate, in $[0, 1)$.
+    beta2 : float, default 0.999
+        Decay of the second-moment (uncentred variance) estimate, in $[0, 1)$.
+    epsilon : float, default 1e-8
+        Added to $\sqrt{\hat{v}_t}$ to avoid dividing by zero; must be $> 0$.
+
+    Attributes
+    ----------
+    t : int
+        Number of steps taken so far, shared by all parameters.
+    m, v : list of numpy.ndarray or None
+        Moment estimates, one array per parameter, created on the first step.
+
+    Raises
+    ------
+    ValueError
+        On a non-positive ``learning_rate`` or ``epsilon``, or a beta outside
+        $[0, 1)$; in ``step``, as for [`SGD`][nnmath.SGD].
+    TypeError
+        If a hyper-parameter is not a real number, or a parameter is not a
+        float NumPy array.
+
+    Notes
+    -----
+    For each parameter $\theta$ with gradient $g_t$ at step $t = 1, 2, \dots$:
+
+    $$
+    \begin{aligned}
+    m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
+    v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
+    \hat{m}_t &= m_t / (1-\beta_1^t), \qquad \hat{v}_t = v_t / (1-\beta_2^t) \\
+    \theta_t &= \theta_{t-1} - \eta\, \hat{m}_t / \bigl(\sqrt{\hat{v}_t} + \epsilon\bigr)
+    \end{aligned}
+    $$
+
+    $t$ advances once per call of ``step``, for all parameters together.
+
+    References
+    ----------
+    Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015,
+    algorithm 1.
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import Adam
+
+    w = np.array([1.0, -1.0])
+    Adam(learning_rate=0.1).step([w], [np.array([3.0, -0.001])])
+    # the first step moves each coordinate by about learning_rate, whatever the gradient's size
+    assert np.allclose(w, [0.9, -0.9], atol=1e-4)
+    ```
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        super().__init__()
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.beta1 = check_unit_interval(beta1, "beta1")
+        self.beta2 = check_unit_interval(beta2, "beta2")
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self.t = 0
+        self.m = None
+        self.v = None
+
+    def step(self, params, grads):
+        """Apply one Adam update to every array in ``params`` (in place)."""
+        params, grads = self._check(params, grads)
+        if self.m is None:
+            self.m = [np.zeros_like(p) for p in params]
+            self.v = [np.zeros_like(p) for p in params]
+        self.t += 1  # once per step, not once per parameter
+        correction1 = 1 - self.beta1**self.t
+        correction2 = 1 - self.beta2**self.t
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            m_hat = m / correction1
+            v_hat = v / correction2
+            p -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+
+# --8<-- [end:adam]

@@ -1,0 +1,280 @@
+r"""The training loop: one-hot targets, mini-batches, one optimization step, accuracy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array, check_ndim
+from .layers import Dense, Sequential
+from .losses import softmax_cross_entropy, softmax_cross_entropy_gradient
+
+__all__ = ["one_hot", "accuracy", "minibatches", "mlp", "train_step", "train_epoch"]
+
+
+def _check_labels(labels, num_classes=None):
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
+    check_ndim(labels, "labels", (1,))
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"labels must be >= 0, got {labels.min()}")
+    if num_classes is not None and labels.size and labels.max() >= num_classes:
+        raise ValueError(f"labels must be < num_classes={num_classes}, got {labels.max()}")
+    return labels
+
+
+def one_hot(labels, num_classes):
+    r"""Encode integer class labels as one-hot rows.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape ``(batch,)``
+        Values in ``0 .. num_classes - 1``.
+    num_classes : int
+        Number of classes $C$.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape ``(batch, num_classes)``
+        $Y_{bi} = 1$ if ``labels[b] == i`` else 0.
+
+    Raises
+    ------
+    TypeError
+        If ``labels`` are not integers.
+    ValueError
+        If ``labels`` is not 1-D or a label is out of range.
+
+    References
+    ----------
+    Goodfellow et al., *Deep Learning* (2016), section 6.2.2.3.
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import one_hot
+
+    assert np.array_equal(one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    ```
+    """
+    labels = _check_labels(labels, num_classes)
+    Y = np.zeros((labels.size, num_classes))
+    Y[np.arange(labels.size), labels] = 1.0
+    return Y
+
+
+def accuracy(scores, labels):
+    r"""Fraction of rows whose highest score is at the true label.
+
+    Parameters
+    ----------
+    scores : array_like of float, shape ``(batch, classes)``
+        Logits or probabilities (the argmax is the same).
+    labels : array_like of int, shape ``(batch,)``
+
+    Returns
+    -------
+    float
+        In $[0, 1]$.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit together or a label is out of range.
+
+    Examples
+    --------
+    ```python
+    from nnmath import accuracy
+
+    assert accuracy([[0.1, 0.9], [0.8, 0.2]], [1, 1]) == 0.5
+    ```
+    """
+    scores = as_float_array(scores, "scores")
+    check_ndim(scores, "scores", (2,))
+    labels = _check_labels(labels, scores.shape[1])
+    if labels.shape[0] != scores.shape[0]:
+        raise ValueError(f"scores has {scores.shape[0]} rows but labels has {labels.shape[0]}")
+    return float(np.mean(np.argmax(scores, axis=1) == labels))
+
+
+def minibatches(n, batch_size, rng):
+    r"""Shuffle ``range(n)`` and cut it into index arrays of at most ``batch_size``.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    batch_size : int
+        Largest batch; the last one may be smaller.
+    rng : numpy.random.Generator
+        Source of the shuffle.
+
+    Returns
+    -------
+    list of numpy.ndarray of int
+        Disjoint index arrays that together cover ``range(n)`` once.
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is not a positive integer.
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import minibatches
+
+    batches = minibatches(10, 4, np.random.default_rng(0))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches)) == list(range(10))
+    ```
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    order = rng.permutation(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def mlp(sizes, activation, rng):
+    r"""A multi-layer perceptron: ``Dense`` layers with ``activation``, linear output.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths ``[in_features, hidden_1, ..., out_features]``, at least two.
+    activation : {"relu", "sigmoid", "tanh"}
+        Hidden-layer activation. The last layer has none: it outputs logits.
+    rng : numpy.random.Generator
+        Initializes every layer.
+
+    Returns
+    -------
+    Sequential
+
+    Raises
+    ------
+    ValueError
+        If fewer than two sizes are given.
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import mlp
+
+    model = mlp([64, 32, 10], "relu", np.random.default_rng(0))
+    assert model.forward(np.zeros((5, 64))).shape == (5, 10)
+    ```
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
+    acts = [activation] * (len(sizes) - 2) + [None]
+    return Sequential([Dense(a, b, act, rng) for a, b, act in zip(sizes, sizes[1:], acts)])
+
+
+# --8<-- [start:train_step]
+def train_step(model, optimizer, X, Y):
+    r"""One optimization step on one mini-batch; returns the batch loss before the update.
+
+    Parameters
+    ----------
+    model : Sequential
+        Outputs logits of shape ``(batch, classes)``.
+    optimizer : SGD or Adam
+    X : numpy.ndarray, shape ``(batch, in_features)``
+    Y : numpy.ndarray, shape ``(batch, classes)``
+        One-hot targets.
+
+    Returns
+    -------
+    float
+        Mean softmax cross-entropy over the batch.
+
+    Raises
+    ------
+    ValueError
+        From the model or the loss, if shapes disagree.
+
+    Notes
+    -----
+    Forward, loss, backward, update:
+
+    $$
+    Z = \text{model}(X), \quad L = \operatorname{CE}(\operatorname{softmax}(Z), Y), \quad
+    \frac{\partial L}{\partial Z} = \frac{\operatorname{softmax}(Z) - Y}{B}, \quad
+    \theta \leftarrow \operatorname{step}(\theta, \nabla_\theta L)
+    $$
+
+    References
+    ----------
+    Goodfellow et al., *Deep Learning* (2016), section 8.1.3 (mini-batch algorithms).
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import Adam, mlp, one_hot, train_step
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 4)), one_hot(rng.integers(0, 3, size=8), 3)
+    model, opt = mlp([4, 16, 3], "relu", rng), Adam(learning_rate=0.01)
+    losses = [train_step(model, opt, X, Y) for _ in range(50)]
+    assert losses[-1] < losses[0]
+    ```
+    """
+    logits = model.forward(X)  # forward pass: (batch, classes)
+    loss = softmax_cross_entropy(logits, Y)
+    model.backward(softmax_cross_entropy_gradient(logits, Y))  # fills every dW, db
+    optimizer.step(model.parameters(), model.gradients())  # one time step
+    return loss
+
+
+# --8<-- [end:train_step]
+
+
+def train_epoch(model, optimizer, X, Y, batch_size, rng):
+    r"""One pass over the data in shuffled mini-batches; returns the mean batch loss.
+
+    Parameters
+    ----------
+    model : Sequential
+    optimizer : SGD or Adam
+    X : numpy.ndarray, shape ``(n, in_features)``
+    Y : numpy.ndarray, shape ``(n, classes)``
+        One-hot targets.
+    batch_size : int
+    rng : numpy.random.Generator
+        Shuffles the samples.
+
+    Returns
+    -------
+    float
+        Mean of the per-batch losses, weighted by batch size.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` and ``Y`` have different numbers of rows.
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import Adam, mlp, one_hot, train_epoch
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 4)), one_hot(rng.integers(0, 2, size=20), 2)
+    loss = train_epoch(mlp([4, 8, 2], "tanh", rng), Adam(), X, Y, batch_size=8, rng=rng)
+    assert loss > 0
+    ```
+    """
+    if len(X) != len(Y):
+        raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}")
+    total = 0.0
+    for idx in minibatches(len(X), batch_size, rng):
+        total += train_step(model, optimizer, X[idx], Y[idx]) * len(idx)
+    return total / len(X)
