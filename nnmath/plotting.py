@@ -16,12 +16,13 @@ from __future__ import annotations
 import io
 import re
 
-__all__ = ["COLORS", "new_figure", "to_svg"]
+__all__ = ["COLORS", "INK", "new_figure", "to_svg"]
 
 #: Line colours that read on both a white and a dark slate background.
 COLORS = ("#3b82f6", "#f97316", "#10b981", "#e11d48", "#a855f7", "#0ea5e9", "#84cc16")
 
-_INK = "#0f0f0e"  # sentinel for foreground ink, replaced by currentColor in the SVG
+#: Foreground ink for reference lines and annotations: becomes the page text colour (currentColor).
+INK = "#0f0f0e"
 
 
 def _style():
@@ -30,12 +31,12 @@ def _style():
         "svg.hashsalt": "nnmath",  # deterministic ids: two builds give the same bytes
         "font.family": "sans-serif",
         "font.size": 11,
-        "text.color": _INK,
-        "axes.labelcolor": _INK,
-        "axes.edgecolor": _INK,
-        "axes.titlecolor": _INK,
-        "xtick.color": _INK,
-        "ytick.color": _INK,
+        "text.color": INK,
+        "axes.labelcolor": INK,
+        "axes.edgecolor": INK,
+        "axes.titlecolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
         "axes.facecolor": "none",
         "figure.facecolor": "none",
         "savefig.facecolor": "none",
@@ -90,7 +91,7 @@ def to_svg(fig, alt, caption=None):
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: invalid inside HTML
-    svg = svg.replace(_INK, "currentColor")
+    svg = svg.replace(INK, "currentColor")
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
     # matplotlib's <style> uses a bare `*` selector, which inline in HTML would restyle the
     # whole page; the same rule is scoped to figures in docs/stylesheets/extra.css.
