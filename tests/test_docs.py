@@ -1,0 +1,102 @@
+"""Structure of the docs: every fence is tested or says why not, every page is in the nav.
+
+pytest-markdown-docs parses pages with a CommonMark parser that only sees fences at the
+top level, and superfences only honours options in brace form. These tests make sure no
+fence silently escapes either tool.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})\s*(?P<info>.*)$")
+PY_LANGS = {"python", "py", "python3", "pycon"}
+
+
+def fences(path):
+    """Yield (line_number, indent, info, previous_line) for every opening fence in a page."""
+    lines = path.read_text(encoding="utf8").splitlines()
+    closing = None
+    for i, line in enumerate(lines):
+        m = FENCE.match(line)
+        if closing is None and m and m["info"]:
+            closing = m["ticks"]
+            yield i + 1, m["indent"], m["info"].strip(), lines[i - 1] if i else ""
+        elif closing is not None and line.strip() == closing:
+            closing = None
+
+
+def language(info):
+    if info.startswith("{"):
+        langs = [w[1:] for w in info.strip("{}").split() if w.startswith(".")]
+        return langs[0] if langs else ""
+    return info.split()[0]
+
+
+def nav_pages():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf8"), Loader=Loader)
+    return [next(iter(item.values())) for item in config["nav"]]
+
+
+def test_pages_exist():
+    assert len(PAGES) >= 11
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_python_fences_use_brace_options(page):
+    for line, _, info, _ in fences(page):
+        words = info.split()
+        if not info.startswith("{") and words and words[0] in PY_LANGS and len(words) > 1:
+            pytest.fail(f"{page.name}:{line}: bare fence options {info!r}; write {{.python ...}}")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_python_fences_are_visible_to_pytest(page):
+    """An indented fence (inside an admonition) would be skipped by pytest without a word."""
+    for line, indent, info, _ in fences(page):
+        if language(info) in PY_LANGS and indent and "notest" not in info:
+            pytest.fail(f"{page.name}:{line}: indented python fence is never run by pytest")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_notest_fence_states_its_reason(page):
+    for line, _, info, previous in fences(page):
+        if "notest" in info.split() or "notest}" in info:
+            assert re.match(r"\s*<!-- notest: .{10,} -->", previous), (
+                f"{page.name}:{line}: a notest fence needs '<!-- notest: reason -->' on the line above"
+            )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_snippet_includes_are_notest(page):
+    text = page.read_text(encoding="utf8").splitlines()
+    for line, _, info, _ in fences(page):
+        if language(info) in PY_LANGS and text[line].lstrip().startswith("--8<--"):
+            assert "notest" in info, f"{page.name}:{line}: an include fence must be notest"
+
+
+def test_every_page_is_in_the_nav_and_every_nav_entry_exists():
+    nav = nav_pages()
+    assert sorted(nav) == sorted(p.name for p in PAGES)
+    assert len(nav) == len(set(nav))
+
+
+def test_every_public_name_is_in_the_api_reference():
+    import nnmath
+
+    api = (DOCS / "api.md").read_text(encoding="utf8")
+    for name in nnmath.__all__:
+        module = getattr(nnmath, name).__module__
+        assert f"::: {module}" in api, f"{name} (from {module}) is not in docs/api.md"
