@@ -32,3 +32,32 @@ def rng(request):
 
     seed = getattr(request, "param", 0)
     return np.random.default_rng(seed)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """Build the whole site once per test session with ``mkdocs build --strict``.
+
+    Returns the ``site/`` directory. The build runs every page's code, so it fails the
+    tests (not only CI's build step) when a figure or an output cannot be produced.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    site = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"mkdocs build failed:\n{log[-4000:]}"
+    assert "WARNING" not in log, f"mkdocs build printed a warning:\n{log[-4000:]}"
+    return site
