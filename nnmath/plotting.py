@@ -84,6 +84,14 @@ def to_svg(fig, alt, caption=None):
     """
     import matplotlib
     import matplotlib.pyplot as plt
+    from matplotlib.colors import same_color
+    from matplotlib.text import Text
+
+    # Text made after new_figure returned (ax.text, legends) took matplotlib's global default,
+    # black, which vanishes on the dark scheme: give it the page's ink like the axes' own text.
+    for text in fig.findobj(Text):
+        if same_color(text.get_color(), matplotlib.rcParamsDefault["text.color"]):
+            text.set_color(INK)
 
     buf = io.StringIO()
     with matplotlib.rc_context(fig._nnmath_style):
