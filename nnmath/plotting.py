@@ -46,6 +46,7 @@ def _style():
         "grid.color": "#8888884d",
         "grid.linewidth": 0.6,
         "legend.frameon": False,
+        "mathtext.fontset": "dejavusans",
         "lines.linewidth": 2.0,
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -59,9 +60,10 @@ def new_figure(nrows=1, ncols=1, width=6.4, height=3.6, **kwargs):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context(_style()):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
-    fig._nnmath_style = _style()
+    # Legends, annotations and colour bars are styled when they are created, after this
+    # function returns, so the style is set for the whole (build or test) process.
+    matplotlib.rcParams.update(_style())
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
     return fig, axes
 
 
@@ -82,20 +84,10 @@ def to_svg(fig, alt, caption=None):
     str
         HTML for ``markdown-exec`` to insert with ``html="true"``.
     """
-    import matplotlib
     import matplotlib.pyplot as plt
-    from matplotlib.colors import same_color
-    from matplotlib.text import Text
-
-    # Text made after new_figure returned (ax.text, legends) took matplotlib's global default,
-    # black, which vanishes on the dark scheme: give it the page's ink like the axes' own text.
-    for text in fig.findobj(Text):
-        if same_color(text.get_color(), matplotlib.rcParamsDefault["text.color"]):
-            text.set_color(INK)
 
     buf = io.StringIO()
-    with matplotlib.rc_context(fig._nnmath_style):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: invalid inside HTML
