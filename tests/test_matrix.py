@@ -1,0 +1,140 @@
+"""Matrix products by hand and the forward pass of a layer: values, shapes and errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnmath import linear, matmul_loops
+
+SEEDS = [0, 1, 2]
+# (B, n, k): single entries, a row, a column, an outer product, rectangular and square
+SHAPES = [(1, 1, 1), (1, 5, 1), (4, 1, 3), (5, 1, 1), (3, 4, 2), (6, 6, 6), (8, 13, 5)]
+
+
+def fsum_product(A, B):
+    """(AB)_ij = sum_p A_ip B_pj, each sum taken exactly-rounded with math.fsum."""
+    m, n = A.shape
+    k = B.shape[1]
+    return np.array([[math.fsum(A[i, p] * B[p, j] for p in range(n)) for j in range(k)] for i in range(m)])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_loops_agree_with_numpy_matmul(seed, shape):
+    B, n, k = shape
+    rng = np.random.default_rng(seed)
+    X, W = rng.normal(size=(B, n)), rng.normal(size=(n, k))
+    result = matmul_loops(X, W)
+    assert isinstance(result, list) and len(result) == B
+    assert all(isinstance(row, list) and len(row) == k for row in result)
+    assert np.allclose(result, X @ W, rtol=1e-12, atol=1e-12)
+    assert np.allclose(result, fsum_product(X, W), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_integer_valued_products_are_exact(seed):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-9, 10, size=(4, 5))
+    B = rng.integers(-9, 10, size=(5, 3))
+    assert np.array_equal(matmul_loops(A, B), A @ B)  # small integers: no rounding at all
+
+
+def test_hand_computed_product():
+    # (1*5 + 2*7, 1*6 + 2*8; 3*5 + 4*7, 3*6 + 4*8)
+    assert matmul_loops([[1, 2], [3, 4]], [[5, 6], [7, 8]]) == [[19.0, 22.0], [43.0, 50.0]]
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    A0, B0 = A.copy(), B.copy()
+    matmul_loops(A, B)
+    assert np.array_equal(A, A0) and np.array_equal(B, B0)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (4, 2)), ((1, 5), (4, 1)), ((3, 3), (2, 3))])
+def test_inner_dimension_mismatch_names_both_shapes(a_shape, b_shape):
+    with pytest.raises(ValueError) as error:
+        matmul_loops(np.ones(a_shape), np.ones(b_shape))
+    assert f"A.shape={a_shape}" in str(error.value)
+    assert f"B.shape={b_shape}" in str(error.value)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((3,), (3, 2)), ((2, 3), (3,)), ((1, 2, 3), (3, 2))])
+def test_matmul_loops_needs_matrices(a_shape, b_shape):
+    with pytest.raises(ValueError, match="must be 2-D"):
+        matmul_loops(np.ones(a_shape), np.ones(b_shape))
+
+
+def test_matmul_loops_rejects_complex():
+    with pytest.raises(TypeError, match="must hold real numbers"):
+        matmul_loops(np.ones((2, 2), dtype=complex), np.ones((2, 2)))
+
+
+# ---- linear: Z = X W + b (forward only; the backward pass is tested with the layers) ----
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_linear_matches_the_elementwise_formula(seed, shape):
+    B, n, k = shape
+    rng = np.random.default_rng(seed)
+    X, W, b = rng.normal(size=(B, n)), rng.normal(size=(n, k)), rng.normal(size=k)
+    Z = linear(X, W, b)
+    expected = fsum_product(X, W) + np.array([[b[j] for j in range(k)] for _ in range(B)])
+    assert Z.shape == (B, k)
+    assert np.allclose(Z, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_bias_is_added_to_every_row(seed):
+    rng = np.random.default_rng(seed)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    assert np.array_equal(linear(np.zeros((5, 3)), W, b), np.tile(b, (5, 1)))
+    X = rng.normal(size=(5, 3))
+    shifted = linear(X, W, b + 1.0) - linear(X, W, b)
+    assert np.allclose(shifted, 1.0, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_linear_is_affine_in_x(seed):
+    rng = np.random.default_rng(seed)
+    X1, X2 = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    a = float(rng.uniform(-2, 2))
+    # Z(a X1 + X2) = a (Z(X1) - b) + Z(X2): linear in X once the bias is taken out
+    assert np.allclose(linear(a * X1 + X2, W, b), a * (linear(X1, W, b) - b) + linear(X2, W, b))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_keeps_the_float_dtype(dtype):
+    rng = np.random.default_rng(0)
+    X, W, b = (rng.normal(size=s).astype(dtype) for s in [(4, 3), (3, 2), (2,)])
+    Z = linear(X, W, b)
+    assert Z.dtype == dtype
+    assert np.allclose(
+        Z, X.astype(np.float64) @ W.astype(np.float64) + b, rtol=1e-5 if dtype == np.float32 else 1e-12
+    )
+
+
+def test_linear_rejects_a_width_mismatch_naming_both_shapes():
+    with pytest.raises(ValueError) as error:
+        linear(np.ones((4, 3)), np.ones((5, 2)), np.zeros(2))
+    assert "X.shape=(4, 3)" in str(error.value) and "W.shape=(5, 2)" in str(error.value)
+
+
+@pytest.mark.parametrize("b_shape", [(3, 1), (1, 3), (2,), (4,)])
+def test_linear_rejects_a_bias_of_the_wrong_shape(b_shape):
+    # (3, 1) would broadcast without error here (B = k = 3) and add b_i to row i
+    with pytest.raises(ValueError) as error:
+        linear(np.ones((3, 4)), np.ones((4, 3)), np.ones(b_shape))
+    assert str(b_shape) in str(error.value)
+
+
+@pytest.mark.parametrize("x_shape", [(3,), (2, 3, 4)])
+def test_linear_needs_a_2d_batch(x_shape):
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        linear(np.ones(x_shape), np.ones((3, 2)), np.zeros(2))
