@@ -9,14 +9,15 @@ NaN policy: element-wise activations propagate NaN (a NaN in gives NaN out, with
 no warning) and map $\pm\infty$ to their limits. ``softmax`` raises
 ``ValueError`` on NaN or $+\infty$, because no probability vector is defined
 for them; $-\infty$ is allowed (it gives probability 0) as long as every
-slice keeps at least one finite logit.
+slice keeps at least one finite logit. ``softmax_backward`` also raises on a
+NaN or infinite ``grad_output``. Finite logits never warn, however large.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_ndim
+from ._validation import as_float_array, check_finite, check_ndim
 
 __all__ = [
     "sigmoid",
@@ -315,6 +316,8 @@ def tanh_derivative(x):
 def _check_logits(z, axis):
     z = as_float_array(z, "z")
     check_ndim(z, "z", (1, 2))
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"axis must be an int in [-{z.ndim}, {z.ndim}) for z.shape={z.shape}, got {axis!r}")
     if z.shape[axis] == 0:
         raise ValueError(f"z must have at least one entry along axis {axis}, got shape {z.shape}")
     if np.isnan(z).any() or np.isposinf(z).any():
@@ -346,8 +349,9 @@ def softmax(z, axis=-1):
     TypeError
         If ``z`` is not real-valued.
     ValueError
-        If ``z`` is not 1-D or 2-D, has an empty class axis, contains NaN or
-        $+\infty$, or has a slice that is entirely $-\infty$.
+        If ``z`` is not 1-D or 2-D, ``axis`` is not an axis of ``z``, the class
+        axis is empty, ``z`` contains NaN or $+\infty$, or has a slice that is
+        entirely $-\infty$.
 
     Notes
     -----
@@ -377,7 +381,8 @@ def softmax(z, axis=-1):
     ```
     """
     z = _check_logits(z, axis)
-    shifted = z - np.max(z, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):  # a gap beyond the float range gives -inf, and e^-inf = 0
+        shifted = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)
 
@@ -455,7 +460,8 @@ def softmax_backward(z, grad_output):
     Raises
     ------
     TypeError, ValueError
-        As for [`softmax`][nnmath.softmax]; ValueError also if the shapes differ.
+        As for [`softmax`][nnmath.softmax]; ValueError also if the shapes differ
+        or ``grad_output`` holds NaN or an infinity.
 
     Notes
     -----
@@ -484,6 +490,7 @@ def softmax_backward(z, grad_output):
     """
     s = softmax(z, axis=-1)
     g = as_float_array(grad_output, "grad_output")
+    check_finite(g, "grad_output")
     if g.shape != s.shape:
         raise ValueError(
             f"grad_output must have the shape of z, got grad_output.shape={g.shape} and z.shape={s.shape}"

@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import as_float_array, check_finite, check_positive
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient"]
+
+
+def _check_function(f, x):
+    """``f`` must be callable and return one finite real number at ``x``."""
+    if not callable(f):
+        raise TypeError(f"f must be a function returning a float, got {type(f).__name__}")
+    value = np.asarray(f(x))
+    if value.shape != () or value.dtype.kind not in "iuf":
+        raise ValueError(f"f must return a single real number, got {value.dtype} of shape {value.shape}")
+    if not np.isfinite(value):
+        raise ValueError(f"f(x) must be finite at the point x, got {value}")
 
 
 # --8<-- [start:numerical_gradient]
@@ -37,9 +48,11 @@ def numerical_gradient(f, x, h=1e-6):
     Raises
     ------
     TypeError
-        If ``x`` is not a float NumPy array (it must be perturbable in place).
+        If ``x`` is not a float NumPy array (it must be perturbable in place),
+        or ``f`` is not callable.
     ValueError
-        If ``h`` is not a positive finite number.
+        If ``h`` is not a positive finite number, ``x`` holds NaN or an
+        infinity, or ``f(x)`` is not one finite real number.
 
     Notes
     -----
@@ -73,6 +86,8 @@ def numerical_gradient(f, x, h=1e-6):
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"x must be a float numpy array perturbable in place, got {type(x).__name__}")
     h = check_positive(h, "h")
+    check_finite(x, "x")
+    _check_function(f, x)
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         original = x[i]
@@ -105,8 +120,10 @@ def relative_error(a, b):
 
     Raises
     ------
+    TypeError
+        If an input is not real-valued.
     ValueError
-        If the shapes differ.
+        If the shapes differ or an input holds NaN or an infinity.
 
     Notes
     -----
@@ -130,10 +147,12 @@ def relative_error(a, b):
     assert 0.0 < relative_error([1.0, 2.0], [1.0, 2.000001]) < 1e-6
     ```
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_float_array(a, "a").astype(np.float64)
+    b = as_float_array(b, "b").astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    check_finite(a, "a")
+    check_finite(b, "b")
     denominator = max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
     return float(np.linalg.norm(a - b) / denominator)
 

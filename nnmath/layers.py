@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_ndim
+from ._validation import as_float_array, check_finite, check_ndim
 from .activations import (
     relu,
     relu_derivative,
@@ -34,14 +34,37 @@ __all__ = [
 def _check_linear_shapes(X, W, b):
     check_ndim(X, "X", (2,))
     check_ndim(W, "W", (2,))
-    check_ndim(b, "b", (1,))
     if X.shape[1] != W.shape[0]:
         raise ValueError(
             f"X has {X.shape[1]} features per row but W expects {W.shape[0]}: "
             f"X.shape={X.shape}, W.shape={W.shape}"
         )
-    if b.shape != (W.shape[1],):
-        raise ValueError(f"b must have shape ({W.shape[1]},) to match W.shape={W.shape}, got {b.shape}")
+    if b is not None:  # linear_backward has no b to check
+        check_ndim(b, "b", (1,))
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"b must have shape ({W.shape[1]},) to match W.shape={W.shape}, got {b.shape}")
+        check_finite(b, "b")
+    check_finite(X, "X")
+    check_finite(W, "W")
+
+
+def _check_backward_inputs(X, W, dZ):
+    X, W, dZ = (as_float_array(a, n) for a, n in ((X, "X"), (W, "W"), (dZ, "dZ")))
+    _check_linear_shapes(X, W, None)
+    expected = (X.shape[0], W.shape[1])
+    if dZ.shape != expected:
+        raise ValueError(f"dZ must have shape {expected} (batch, out_features), got {dZ.shape}")
+    check_finite(dZ, "dZ")
+    return X, W, dZ
+
+
+def _check_init(in_features, out_features, rng, dtype):
+    _check_width(in_features, "in_features")
+    _check_width(out_features, "out_features")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"dtype must be a float dtype such as np.float64, got {np.dtype(dtype)}")
 
 
 # --8<-- [start:linear]
@@ -65,7 +88,8 @@ def linear(X, W, b):
     TypeError
         If an input is not real-valued.
     ValueError
-        If ``X`` or ``W`` are not 2-D, ``b`` is not 1-D, or the widths disagree.
+        If ``X`` or ``W`` are not 2-D, ``b`` is not 1-D, the widths disagree, or
+        an input holds NaN or an infinity.
 
     Notes
     -----
@@ -114,8 +138,11 @@ def linear_backward(X, W, dZ):
 
     Raises
     ------
+    TypeError
+        If an input is not real-valued.
     ValueError
-        If ``dZ`` does not have shape ``(batch, out_features)``.
+        If ``X`` or ``W`` are not 2-D, their widths disagree, ``dZ`` does not
+        have shape ``(batch, out_features)``, or an input holds NaN or an infinity.
 
     Notes
     -----
@@ -141,9 +168,7 @@ def linear_backward(X, W, dZ):
     assert dX.shape == (4, 3) and dW.shape == (3, 2) and np.all(db == 4.0)
     ```
     """
-    expected = (X.shape[0], W.shape[1])
-    if dZ.shape != expected:
-        raise ValueError(f"dZ must have shape {expected} (batch, out_features), got {dZ.shape}")
+    X, W, dZ = _check_backward_inputs(X, W, dZ)
     dX = dZ @ W.T
     dW = X.T @ dZ
     db = dZ.sum(axis=0)
@@ -170,6 +195,13 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     numpy.ndarray
         Shape ``(in_features, out_features)``, drawn from $\mathcal{N}(0, 2/n_{\text{in}})$.
 
+    Raises
+    ------
+    ValueError
+        If a width is not a positive integer.
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float dtype.
+
     Notes
     -----
     ReLU zeroes about half of its inputs, halving the variance passed on; the
@@ -193,6 +225,7 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     assert abs(W.var() - 2 / 1000) < 1e-4
     ```
     """
+    _check_init(in_features, out_features, rng, dtype)
     std = np.sqrt(2.0 / in_features)
     return (rng.standard_normal((in_features, out_features)) * std).astype(dtype)
 
@@ -212,6 +245,13 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     -------
     numpy.ndarray
         Shape ``(in_features, out_features)``, uniform on $[-a, a]$.
+
+    Raises
+    ------
+    ValueError
+        If a width is not a positive integer.
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float dtype.
 
     Notes
     -----
@@ -237,6 +277,7 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     assert np.abs(W).max() <= np.sqrt(6 / 400)
     ```
     """
+    _check_init(in_features, out_features, rng, dtype)
     limit = np.sqrt(6.0 / (in_features + out_features))
     return rng.uniform(-limit, limit, size=(in_features, out_features)).astype(dtype)
 
@@ -292,9 +333,15 @@ class Dense:
     Raises
     ------
     ValueError
-        If a width is not a positive integer or the activation is unknown.
+        If a width is not a positive integer or the activation is unknown; in
+        ``forward``, if ``X`` is not 2-D, has the wrong width or holds NaN or an
+        infinity; in ``backward``, if ``grad_output`` has the wrong shape or is
+        not finite.
     TypeError
-        If ``rng`` is not a ``numpy.random.Generator``.
+        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a
+        float dtype; in ``forward``, if ``X`` has another dtype than the layer.
+    RuntimeError
+        If ``backward`` comes before ``forward``, or ``gradients`` before ``backward``.
 
     Notes
     -----
@@ -357,6 +404,7 @@ class Dense:
         if self._Z is None:
             raise RuntimeError("backward() called before forward(): there is no cached input")
         dA = as_float_array(grad_output, "grad_output")
+        check_finite(dA, "grad_output")
         if dA.shape != self._Z.shape:
             raise ValueError(
                 f"grad_output must have the shape of the last output {self._Z.shape}, got {dA.shape}"
@@ -403,6 +451,16 @@ class Dense:
         return f"Dense({n_in}, {n_out}, activation={self.activation!r})"
 
 
+def _check_layers(layers):
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a list of Dense layers, got {type(layers).__name__}")
+    layers = list(layers)
+    for k, layer in enumerate(layers):
+        if not isinstance(layer, Dense):
+            raise TypeError(f"layers[{k}] must be a Dense layer, got {type(layer).__name__}")
+    return layers
+
+
 # --8<-- [start:sequential]
 class Sequential:
     r"""A stack of layers run in order forward and in reverse order backward.
@@ -417,6 +475,8 @@ class Sequential:
     ------
     ValueError
         If the list is empty or two consecutive widths disagree.
+    TypeError
+        If ``layers`` is not a list of [`Dense`][nnmath.Dense] layers.
 
     Notes
     -----
@@ -444,7 +504,7 @@ class Sequential:
     """
 
     def __init__(self, layers):
-        self.layers = list(layers)
+        self.layers = _check_layers(layers)
         if not self.layers:
             raise ValueError("Sequential needs at least one layer")
         for k, (a, b) in enumerate(zip(self.layers, self.layers[1:])):

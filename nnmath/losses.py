@@ -20,6 +20,7 @@ from ._validation import (
     check_finite,
     check_ndim,
     check_not_empty,
+    check_real,
     check_same_shape,
 )
 
@@ -181,8 +182,8 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
         If an input is not real-valued.
     ValueError
         If the shapes differ, an input is not 1-D or 2-D, is empty or not finite,
-        ``y_pred`` leaves $[0, 1]$, or ``y_true`` is not a probability
-        distribution per row.
+        ``y_pred`` leaves $[0, 1]$, ``y_true`` is not a probability
+        distribution per row, or ``epsilon`` is not in $(0, 1)$.
 
     Notes
     -----
@@ -209,7 +210,7 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
     ```
     """
     y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
-    _check_probabilities(y_pred)
+    _check_probabilities(y_pred, epsilon)
     _check_distribution(y_true)
     per_row = -np.sum(y_true * np.log(np.clip(y_pred, epsilon, 1.0)), axis=-1)
     return float(np.mean(per_row))
@@ -258,7 +259,7 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
     ```
     """
     y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
-    _check_probabilities(y_pred)
+    _check_probabilities(y_pred, epsilon)
     _check_distribution(y_true)
     batch = y_pred.shape[0] if y_pred.ndim == 2 else 1
     clipped = np.clip(y_pred, epsilon, 1.0)
@@ -268,7 +269,9 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
 # --8<-- [end:cross_entropy]
 
 
-def _check_probabilities(y_pred):
+def _check_probabilities(y_pred, epsilon):
+    if not 0 < check_real(epsilon, "epsilon") < 1:
+        raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
     if np.any(y_pred < 0) or np.any(y_pred > 1):
         raise ValueError(
             f"y_pred must hold probabilities in [0, 1], got values from "
@@ -289,6 +292,8 @@ def log_softmax(z):
     -------
     numpy.ndarray
         $\log \operatorname{softmax}(\mathbf{z})$, same shape and float dtype.
+        Always finite: a value below the float range (a logit gap over
+        $1.8\times10^{308}$ in float64) saturates at ``np.finfo(dtype).min``.
 
     Raises
     ------
@@ -324,7 +329,8 @@ def log_softmax(z):
     check_ndim(z, "z", (1, 2))
     check_not_empty(z, "z")
     check_finite(z, "z")
-    shifted = z - np.max(z, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a gap beyond the float range saturates instead of -inf
+        shifted = np.maximum(z - np.max(z, axis=-1, keepdims=True), np.finfo(z.dtype).min)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 

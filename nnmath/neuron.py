@@ -2,7 +2,7 @@ r"""A single artificial neuron: a weighted sum, a bias, and an activation."""
 
 from __future__ import annotations
 
-from ._validation import as_float_array, check_ndim, check_real, check_same_shape
+from ._validation import as_float_array, check_finite, check_ndim, check_real, check_same_shape
 from .activations import sigmoid
 
 __all__ = ["neuron"]
@@ -31,9 +31,11 @@ def neuron(x, w, b, activation=sigmoid):
     Raises
     ------
     TypeError
-        If ``x`` or ``w`` are not real arrays or ``b`` is not a real number.
+        If ``x`` or ``w`` are not real arrays, ``b`` is not a real number, or
+        ``activation`` is not callable.
     ValueError
-        If ``x`` or ``w`` are not 1-D, or their shapes differ.
+        If ``x`` or ``w`` are not 1-D, their shapes differ, or ``x``, ``w`` or
+        ``b`` hold NaN or an infinity.
 
     Notes
     -----
@@ -61,6 +63,10 @@ def neuron(x, w, b, activation=sigmoid):
     check_ndim(x, "x", (1,))
     check_ndim(w, "w", (1,))
     check_same_shape(x, w, "x", "w")
+    check_finite(x, "x")
+    check_finite(w, "w")
+    if not callable(activation):
+        raise TypeError(f"activation must be a function such as nnmath.relu, got {activation!r}")
     z = w @ x + check_real(b, "b")  # pre-activation: a weighted sum plus the bias
     return float(activation(z))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive, check_unit_interval
+from ._validation import as_float_array, check_positive, check_unit_interval
 
 __all__ = ["SGD", "Adam"]
 
@@ -22,15 +22,21 @@ class _Optimizer:
         self._shapes = None  # shapes seen on the first step; later steps must match
 
     def _check(self, params, grads):
+        for value, name in ((params, "params"), (grads, "grads")):
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"{name} must be a list of arrays, got {type(value).__name__}")
         params, grads = list(params), list(grads)
         if len(params) != len(grads):
-            raise ValueError(f"got {len(params)} parameters but {len(grads)} gradients")
+            raise ValueError(
+                f"params and grads must have the same length, got {len(params)} parameters "
+                f"but {len(grads)} gradients"
+            )
         for k, (p, g) in enumerate(zip(params, grads)):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
                 raise TypeError(
                     f"params[{k}] must be a float numpy array updated in place, got {type(p).__name__}"
                 )
-            g = np.asarray(g)
+            g = as_float_array(g, f"grads[{k}]")
             if g.shape != p.shape:
                 raise ValueError(f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}")
             if not np.all(np.isfinite(g)):
@@ -64,7 +70,10 @@ class SGD(_Optimizer):
         in ``step``, on lists of different lengths, mismatched shapes,
         non-finite gradients, or shapes that differ from the first step.
     TypeError
-        If a parameter is not a float NumPy array (it could not be updated in place).
+        If a hyper-parameter is not a real number; in ``step``, if ``params``
+        or ``grads`` is not a list, a parameter is not a float
+        NumPy array (it could not be updated in place), or a gradient is not
+        real-valued.
 
     Notes
     -----
@@ -148,8 +157,8 @@ class Adam(_Optimizer):
         On a non-positive ``learning_rate`` or ``epsilon``, or a beta outside
         $[0, 1)$; in ``step``, as for [`SGD`][nnmath.SGD].
     TypeError
-        If a hyper-parameter is not a real number, or a parameter is not a
-        float NumPy array.
+        If a hyper-parameter is not a real number; in ``step``, as for
+        [`SGD`][nnmath.SGD].
 
     Notes
     -----

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_ndim
+from ._validation import as_float_array, check_finite, check_ndim, check_not_empty
 from .layers import Dense, Sequential
 from .losses import softmax_cross_entropy, softmax_cross_entropy_gradient
 
 __all__ = ["one_hot", "accuracy", "minibatches", "mlp", "train_step", "train_epoch"]
 
 
+def _check_count(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else "a non-negative integer"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    return int(value)
+
+
 def _check_labels(labels, num_classes=None):
+    if num_classes is not None:
+        _check_count(num_classes, "num_classes")
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
@@ -43,7 +52,8 @@ def one_hot(labels, num_classes):
     TypeError
         If ``labels`` are not integers.
     ValueError
-        If ``labels`` is not 1-D or a label is out of range.
+        If ``labels`` is not 1-D, a label is out of range, or ``num_classes``
+        is not a positive integer.
 
     References
     ----------
@@ -80,8 +90,11 @@ def accuracy(scores, labels):
 
     Raises
     ------
+    TypeError
+        If ``scores`` are not real numbers or ``labels`` are not integers.
     ValueError
-        If the shapes do not fit together or a label is out of range.
+        If the shapes do not fit together, a label is out of range, or
+        ``scores`` is empty or holds NaN or an infinity.
 
     Examples
     --------
@@ -93,6 +106,8 @@ def accuracy(scores, labels):
     """
     scores = as_float_array(scores, "scores")
     check_ndim(scores, "scores", (2,))
+    check_not_empty(scores, "scores")
+    check_finite(scores, "scores")
     labels = _check_labels(labels, scores.shape[1])
     if labels.shape[0] != scores.shape[0]:
         raise ValueError(f"scores has {scores.shape[0]} rows but labels has {labels.shape[0]}")
@@ -119,7 +134,10 @@ def minibatches(n, batch_size, rng):
     Raises
     ------
     ValueError
-        If ``batch_size`` is not a positive integer.
+        If ``n`` is not a non-negative integer or ``batch_size`` is not a
+        positive integer.
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
 
     Examples
     --------
@@ -132,8 +150,10 @@ def minibatches(n, batch_size, rng):
     assert sorted(np.concatenate(batches)) == list(range(10))
     ```
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _check_count(n, "n", minimum=0)
+    _check_count(batch_size, "batch_size")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     order = rng.permutation(n)
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
