@@ -1,0 +1,184 @@
+"""The gradient checker itself: exactness where theory says so, error measure, and what it catches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnmath import (
+    check_gradient,
+    numerical_gradient,
+    relative_error,
+    relu,
+    relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
+    tanh,
+    tanh_derivative,
+)
+
+SEEDS = [0, 1, 2]
+SHAPES = [(1,), (5,), (3, 4), (2, 3, 2)]
+
+
+# --- numerical_gradient ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numerical_gradient_restores_x_bit_for_bit(seed, shape):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape) / 3.0  # (x + h) - h often differs from x: restoring must copy
+    before = x.copy()
+    numerical_gradient(lambda v: np.sum(np.sin(v)), x, h=1e-3)
+    assert np.array_equal(x, before)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numerical_gradient_keeps_shape_and_dtype(seed, shape):
+    x = np.random.default_rng(seed).normal(size=shape)
+    g = numerical_gradient(lambda v: np.sum(v**2), x)
+    assert g.shape == x.shape and g.dtype == x.dtype
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("h", [1e-1, 0.5, 2.0])
+def test_central_difference_is_exact_on_quadratics_for_any_h(seed, h):
+    # f(x) = x^T A x + c^T x has f''' = 0: the truncation error vanishes for every h
+    rng = np.random.default_rng(seed)
+    A, c, x = rng.normal(size=(4, 4)), rng.normal(size=4), rng.normal(size=4)
+    f = lambda v: v @ A @ v + c @ v
+    exact = (A + A.T) @ x + c
+    assert relative_error(exact, numerical_gradient(f, x, h)) < 1e-12
+
+
+@pytest.mark.parametrize("h", [1e-1, 0.5])
+def test_a_large_step_is_not_exact_on_a_cubic(h):
+    # the contrast to the quadratic test: f''' = 6 makes the h^2 term visible
+    x = np.array([0.7, -1.3])
+    assert relative_error(3 * x**2, numerical_gradient(lambda v: np.sum(v**3), x, h)) > 1e-3
+
+
+@pytest.mark.parametrize("x0", [0.3, 1.0, 2.5])
+def test_truncation_error_is_second_order(x0):
+    x = np.array([x0])
+    err = [abs(numerical_gradient(lambda v: np.sum(np.sin(v)), x, h)[0] - np.cos(x0)) for h in (1e-2, 5e-3)]
+    assert err[0] / err[1] == pytest.approx(4.0, rel=0.01)  # halving h quarters the error
+
+
+def test_numerical_gradient_works_through_a_shared_array():
+    # f ignores its argument and reads the array the caller holds, as the layer tests do
+    w = np.array([1.0, -2.0, 0.5])
+    holder = {"w": w}
+    g = numerical_gradient(lambda _: np.sum(holder["w"] ** 2), w)
+    assert np.allclose(g, 2 * w, rtol=1e-8)
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], np.array([1, 2]), 3.0])
+def test_numerical_gradient_needs_a_float_array(bad):
+    with pytest.raises(TypeError, match="float numpy array"):
+        numerical_gradient(lambda v: 0.0, bad)
+
+
+@pytest.mark.parametrize("h", [0.0, -1e-6, np.inf, np.nan])
+def test_numerical_gradient_rejects_bad_steps(h):
+    with pytest.raises(ValueError, match="h"):
+        numerical_gradient(lambda v: np.sum(v), np.ones(2), h=h)
+
+
+# --- relative_error ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_relative_error_properties(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    e = relative_error(a, b)
+    assert relative_error(a, a) == 0.0
+    assert e == relative_error(b, a)  # symmetric
+    assert 0.0 < e <= 1.0
+    assert relative_error(-a, a) == pytest.approx(1.0)  # opposite directions: the maximum
+    assert relative_error(a, np.zeros_like(a)) == 1.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("scale", [1e-8, 1e3, 1e12])
+def test_relative_error_does_not_depend_on_scale(seed, scale):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=6)
+    b = a + 1e-6 * rng.normal(size=6)
+    assert relative_error(scale * a, scale * b) == pytest.approx(relative_error(a, b), rel=1e-9)
+
+
+def test_relative_error_of_two_zero_gradients_is_zero():
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+
+
+@pytest.mark.parametrize("shape_b", [(3, 1), (1, 3), (4,)])
+def test_relative_error_refuses_to_broadcast(shape_b):
+    with pytest.raises(ValueError, match="same shape"):
+        relative_error(np.ones(3), np.ones(shape_b))
+
+
+# --- check_gradient: what it accepts and what it catches -------------------------------
+
+
+def away_from_kink(rng, shape, margin=1e-3):
+    """Normal samples with every |x| >= margin (a thousand times the default h)."""
+    x = rng.normal(size=shape)
+    return np.where(np.abs(x) < margin, np.copysign(2 * margin, x), x)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "f, df", [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)]
+)
+def test_check_gradient_accepts_correct_derivatives(seed, f, df):
+    rng = np.random.default_rng(seed)
+    x = away_from_kink(rng, (4, 3))
+    g = rng.normal(size=x.shape)  # random upstream gradient
+    assert check_gradient(lambda v: np.sum(g * f(v)), x, g * df(x)) < 1e-7
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "f, wrong_df",
+    [
+        (sigmoid, sigmoid),  # sigma instead of sigma (1 - sigma)
+        (sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x)) * 2),  # a stray factor of 2
+        (tanh, lambda x: 1 - np.tanh(x)),  # forgot the square
+        (relu, lambda x: (x >= 0).astype(float) * 0.5),  # wrong slope
+    ],
+)
+def test_check_gradient_catches_wrong_derivatives(seed, f, wrong_df):
+    rng = np.random.default_rng(seed)
+    x = away_from_kink(rng, 6)
+    g = rng.normal(size=6)
+    assert check_gradient(lambda v: np.sum(g * f(v)), x, g * wrong_df(x)) > 1e-2
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_upstream_catches_a_transposed_gradient_that_all_ones_misses(seed):
+    rng = np.random.default_rng(seed)
+    X, W = rng.normal(size=(3, 4)), rng.normal(size=(4, 3))
+    ones, G = np.ones((3, 3)), rng.normal(size=(3, 3))
+    f_ones = lambda W_: np.sum(ones * (X @ W_))
+    f_random = lambda W_: np.sum(G * (X @ W_))
+    assert check_gradient(f_ones, W, X.T @ ones.T) < 1e-7  # the bug passes
+    assert check_gradient(f_random, W, X.T @ G) < 1e-7  # the right formula passes
+    assert check_gradient(f_random, W, X.T @ G.T) > 1e-2  # the bug is caught
+
+
+@pytest.mark.parametrize("x0", [1e-8, -1e-8, 5e-7])
+def test_a_point_within_h_of_relus_kink_fails_a_correct_gradient(x0):
+    x = np.array([x0])
+    assert check_gradient(lambda v: np.sum(relu(v)), x, relu_derivative(x), h=1e-6) > 0.1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_float32_cannot_reach_the_threshold_float64_meets(seed):
+    x = np.random.default_rng(seed).normal(size=5)
+    f = lambda v: np.sum(tanh(v))
+    assert check_gradient(f, x.copy(), tanh_derivative(x)) < 1e-7
+    assert check_gradient(f, x.astype(np.float32), tanh_derivative(x)) > 1e-7
