@@ -111,6 +111,12 @@ def test_relative_error_does_not_depend_on_scale(seed, scale):
     assert relative_error(scale * a, scale * b) == pytest.approx(relative_error(a, b), rel=1e-9)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_relative_error_refuses_non_finite_gradients(bad):
+    with pytest.raises(ValueError, match="finite"):
+        relative_error(np.array([1.0, bad]), np.ones(2))
+
+
 def test_relative_error_of_two_zero_gradients_is_zero():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
 
