@@ -32,6 +32,8 @@ def test_every_nav_page_is_built_with_no_leftover_markup(built_site, page):
     html = html_of(built_site, page)
     assert "--8&lt;--" not in html and "--8<--" not in html, "a snippet include was not expanded"
     assert "Traceback" not in html, "a code block failed during the build"
+    # markdown-exec renders `continuation` on a source-showing fence as visible text
+    assert "continuation=" not in html, "a fence option leaked into the page"
 
 
 @pytest.mark.parametrize("name", nnmath.__all__)
@@ -58,3 +60,56 @@ def test_figures_follow_the_colour_scheme(built_site):
     svg = svg[: svg.index("</svg>")]
     assert "currentColor" in svg  # text and axes take the page's text colour
     assert "#ffffff" not in svg.lower() and "fill: #000000" not in svg  # no opaque backgrounds
+
+
+def article(html):
+    """The page's main content, without the theme's chrome (scripts differ between modes)."""
+    return html[html.index("<article") : html.index("</article>")]
+
+
+def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
+    """Issue 3: outputs and figures come from the package at build time, never from a paste.
+
+    Copy the project, change one constant in nnmath (the gain of He initialization, used
+    by every ReLU layer), rebuild, and compare with the session's build of the real tree:
+    pages that use ReLU layers must change, pages that do not must be byte-identical
+    (which also shows two builds of the same code give the same bytes).
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in ("docs", "nnmath", "mkdocs.yml", "package.json", "package-lock.json", "node_modules"):
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, copy / name, symlinks=True)
+        elif src.exists():
+            shutil.copy2(src, copy / name)
+    layers = copy / "nnmath" / "layers.py"
+    source = layers.read_text(encoding="utf8")
+    constant = "std = np.sqrt(2.0 / in_features)"
+    assert constant in source, "the test's constant moved: update the test"
+    # a 10 % change: backprop.md asserts that He keeps the signal scale, which a gain of 1 breaks
+    layers.write_text(source.replace(constant, "std = np.sqrt(2.2 / in_features)"), encoding="utf8")
+
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(copy)}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    for page in ("training.md", "backprop.md"):  # they train or initialize ReLU layers
+        assert article(html_of(site, page)) != article(html_of(built_site, page)), page
+    for page in ("activations.md", "losses.md", "gradcheck.md"):  # no ReLU layer involved
+        assert article(html_of(site, page)) == article(html_of(built_site, page)), page
