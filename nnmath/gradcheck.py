@@ -183,7 +183,8 @@ def check_gradient(f, x, analytic, h=1e-6):
     ------
     TypeError, ValueError
         As for [`numerical_gradient`][nnmath.numerical_gradient] and
-        [`relative_error`][nnmath.relative_error].
+        [`relative_error`][nnmath.relative_error]; ValueError also if ``analytic``
+        does not have the shape of ``x``.
 
     Notes
     -----
@@ -206,4 +207,9 @@ def check_gradient(f, x, analytic, h=1e-6):
     assert check_gradient(lambda v: tanh(v).sum(), x, tanh_derivative(x)) < 1e-7
     ```
     """
+    analytic = as_float_array(analytic, "analytic")
+    if isinstance(x, np.ndarray) and analytic.shape != x.shape:
+        raise ValueError(
+            f"analytic must have the shape of x, got analytic.shape={analytic.shape} and x.shape={x.shape}"
+        )
     return relative_error(analytic, numerical_gradient(f, x, h))
