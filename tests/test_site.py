@@ -83,13 +83,10 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     copy = tmp_path / "project"
-    copy.mkdir()
-    for name in ("docs", "nnmath", "mkdocs.yml", "package.json", "package-lock.json", "node_modules"):
-        src = root / name
-        if src.is_dir():
-            shutil.copytree(src, copy / name, symlinks=True)
-        elif src.exists():
-            shutil.copy2(src, copy / name)
+    skip = shutil.ignore_patterns(".git", ".venv", "site", "node_modules", "__pycache__", ".hypothesis")
+    shutil.copytree(root, copy, ignore=skip)
+    if (root / "node_modules").is_dir():  # the self-hosted MathJax, if installed: share, don't copy
+        (copy / "node_modules").symlink_to(root / "node_modules", target_is_directory=True)
     layers = copy / "nnmath" / "layers.py"
     source = layers.read_text(encoding="utf8")
     constant = "std = np.sqrt(2.0 / in_features)"
