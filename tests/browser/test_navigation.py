@@ -1,0 +1,181 @@
+"""The site as a reader uses it: instant navigation, search, the dark scheme, diagrams, MathJax's menu."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import (
+    RESULTS,
+    expected_diagrams,
+    nav_pages,
+    open_context,
+    readability,
+    typeset,
+    wait_for_diagrams,
+    watch,
+)
+
+PAGES = nav_pages()
+
+
+def first_page_with(site, *needles: str) -> tuple[str, str]:
+    """The first nav page whose built HTML contains every needle, as (title, path)."""
+    for title, path in PAGES:
+        html = (site.directory / path / "index.html").read_text(encoding="utf-8")
+        if all(needle in html for needle in needles):
+            return title, path
+    pytest.fail(f"no page contains {needles}")
+
+
+def sidebar_link(page, path: str):
+    return page.locator(f".md-sidebar--primary a.md-nav__link[href$='{path}']").first
+
+
+def follow(page, link, path: str) -> None:
+    """Click a link and wait until instant navigation has put the new page's content in place."""
+    page.evaluate("() => document.querySelector('article').setAttribute('data-old', '')")
+    link.click()
+    page.wait_for_url(f"**/{path}")
+    page.wait_for_selector("article:not([data-old])")
+
+
+def same_document(page) -> bool:
+    """True while the page has not been reloaded since `mark` was called."""
+    return page.evaluate("() => window.__nnmathMark === 'still here'")
+
+
+def mark(page) -> None:
+    page.evaluate("() => { window.__nnmathMark = 'still here'; }")
+
+
+def test_instant_navigation_typesets_without_a_reload(browser, site):
+    title, path = first_page_with(site, 'class="arithmatex"')
+    context, traffic = open_context(browser, site.base)
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base)
+    typeset(page)
+    mark(page)
+
+    follow(page, sidebar_link(page, path), path)
+    problems, report = typeset(page)
+    assert not problems, problems
+    assert report["arithmatex"] > 0
+    assert same_document(page), "following a link reloaded the page: instant navigation is off"
+
+    # On to the next page by the footer link: the second swap must typeset too.
+    next_link = page.locator("a.md-footer__link--next")
+    next_path = next_link.evaluate("a => a.href").removeprefix(site.base)
+    follow(page, next_link, next_path)
+    problems, _ = typeset(page)
+    assert not problems, problems
+
+    page.go_back()
+    page.wait_for_url(f"**/{path}")
+    page.wait_for_function(
+        "p => document.querySelector('article h1') && location.pathname.endsWith(p)", arg=path
+    )
+    problems, report = typeset(page)
+    assert not problems and report["arithmatex"] > 0, problems
+    page.go_back()
+    page.wait_for_url(site.base)
+    page.go_forward()
+    page.wait_for_url(f"**/{path}")
+    page.wait_for_selector(".md-content .arithmatex")
+    problems, report = typeset(page)
+    assert not problems and report["arithmatex"] > 0, problems
+    assert same_document(page), "back and forward reloaded the page"
+
+    main_script = [url for url in traffic.requests if url.endswith("tex-mml-chtml.js")]
+    assert len(main_script) == 1, "MathJax was loaded more than once"
+    assert not traffic.problems(), traffic.problems()
+    context.close()
+
+
+def test_search_finds_softmax_on_the_activations_page(browser, site):
+    context, traffic = open_context(browser, site.base)
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base)
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("softmax", delay=30)
+    # A result on the activations page, with the search term marked in it.
+    hit = page.locator(".md-search-result__list a[href*='activations/'] mark").first
+    hit.wait_for(state="visible", timeout=15_000)
+    assert hit.inner_text().lower() == "softmax"
+    assert any(url.endswith("search/search_index.json") for url in traffic.requests)
+    assert not traffic.problems(), traffic.problems()
+    context.close()
+
+
+def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
+    # The activations page (the template page: formulas and figures); else the first alike.
+    title, path = next(
+        ((t, p) for t, p in PAGES if p == "activations/"),
+        first_page_with(site, 'class="arithmatex"', 'class="nnmath-figure"'),
+    )
+    context, traffic = open_context(browser, site.base, color_scheme="light")
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base + path)
+    problems, _ = typeset(page)
+    assert not problems, problems
+    RESULTS.mkdir(exist_ok=True)
+    name = path.strip("/")
+    figure = page.locator(".md-content .nnmath-figure").first
+
+    seen = {}
+    for scheme in ("default", "slate"):
+        if scheme == "slate":
+            page.locator("form[data-md-component='palette'] label[title='Switch to dark mode']").click()
+            page.wait_for_selector("body[data-md-color-scheme='slate']")
+        problems, _ = typeset(page)
+        assert not problems, f"{scheme}: {problems}"
+        figure.scroll_into_view_if_needed()
+        page.screenshot(path=RESULTS / f"{name}-{scheme}.png")
+        seen[scheme] = found = readability(page)
+        assert found["scheme"] == scheme
+        assert found["formulas"]["count"] > 0 and found["figure_text"]["count"] > 0
+        # WCAG AA: 4.5:1 for text (formulas, figure labels), 3:1 for graphics (axes).
+        for kind in ("formulas", "figure_text", "figure_axes"):
+            assert not found[kind]["too_faint"], f"{scheme}, {kind}: {found[kind]['too_faint']}"
+
+    # The ink follows the scheme: dark on light, then light on dark.
+    for kind in ("formulas", "figure_text"):
+        assert seen["slate"][kind]["mean_luminance"] > seen["default"][kind]["mean_luminance"], kind
+    (RESULTS / f"{name}-schemes.json").write_text(json.dumps(seen, indent=2), encoding="utf-8")
+    assert not traffic.problems(), traffic.problems()
+    context.close()
+
+
+def test_diagrams_load_mermaid_from_the_site_after_instant_navigation(browser, site):
+    title, path = first_page_with(site, '<pre class="mermaid">')
+    context, traffic = open_context(browser, site.base)
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base)
+    mark(page)
+    follow(page, sidebar_link(page, path), path)
+    problems = wait_for_diagrams(page, expected_diagrams(site.directory, path))
+    assert not problems, problems
+    assert same_document(page)
+    assert any(url.endswith("assets/vendor/mermaid/dist/mermaid.min.js") for url in traffic.requests)
+    assert not traffic.problems(), traffic.problems()
+    context.close()
+
+
+def test_mathjax_accessibility_options_load_from_the_site(browser, site):
+    """The MathJax menu's explorer and collapsing load more of MathJax: those files are copied too."""
+    title, path = first_page_with(site, 'class="arithmatex"')
+    context, traffic = open_context(browser, site.base)
+    settings = json.dumps({"explorer": True, "collapsible": True})
+    context.add_init_script(f"localStorage.setItem('MathJax-Menu-Settings', {json.dumps(settings)})")
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base + path)
+    # The explorer works on semantically enriched math: wait for the enrichment to show.
+    page.wait_for_selector(".md-content mjx-container [data-semantic-type]", state="attached", timeout=30_000)
+    problems, _ = typeset(page)
+    assert not problems, problems
+    loaded = {url.rsplit("/", 1)[-1] for url in traffic.requests if "/assets/vendor/mathjax/" in url}
+    assert {"explorer.js", "complexity.js", "semantic-enrich.js", "en.json"} <= loaded, loaded
+    assert not traffic.problems(), traffic.problems()
+    context.close()

@@ -1,0 +1,86 @@
+"""Every page in the nav, loaded once in Chromium: math, network, code blocks, accessibility."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import nav_pages
+
+PAGES = nav_pages()
+IDS = [path.strip("/") or "home" for _, path in PAGES]
+
+# axe-core findings that fail a page. Moderate and minor ones are kept in the report
+# (test-results/browser-pages.json) but do not fail: the theme has two it cannot avoid
+# (landmark-unique: its header and sidebar both hold navigation; heading-order: mkdocstrings
+# starts API entries at h3).
+FAILING_IMPACTS = ("serious", "critical")
+
+# Faults found on pages that other work owns, reported and awaiting a fix there. Each entry
+# turns its page's failure into an expected one (xfail); delete it once the page is fixed.
+KNOWN_PAGE_BUGS = {
+    ("figure", "neuron/"): "the 'w' label of the neuron figure is drawn in COLORS[2] (#10b981): "
+    "2.5:1 on the light scheme's white, below the 4.5:1 text needs",
+}
+
+
+def known_bug(check: str, path: str):
+    reason = KNOWN_PAGE_BUGS.get((check, path))
+    if reason:
+        pytest.xfail(reason)
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_every_formula_is_typeset(visits, title, path):
+    visit = visits(title, path)
+    assert not visit.math_problems, f"{title}: " + "\n".join(visit.math_problems)
+    assert visit.math["containers"] == visit.math["arithmatex"]
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_no_console_errors_failed_or_foreign_requests(visits, title, path):
+    visit = visits(title, path)
+    assert not visit.network_problems, f"{title}: " + "\n".join(visit.network_problems)
+    # The page did load its MathJax, from this site.
+    assert any(url.startswith("assets/vendor/mathjax/") for url in visit.requests), visit.requests
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_code_blocks_are_highlighted_with_a_copy_button(visits, title, path):
+    visit = visits(title, path)
+    assert not visit.code_problems, f"{title}: " + "\n".join(visit.code_problems)
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_diagrams_are_drawn(visits, title, path):
+    visit = visits(title, path)
+    assert not visit.diagram_problems, f"{title}: " + "\n".join(visit.diagram_problems)
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_no_serious_accessibility_violations(visits, title, path):
+    visit = visits(title, path)
+    serious = [v for v in visit.axe if v["impact"] in FAILING_IMPACTS]
+    assert not serious, f"{title}: " + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in serious
+    )
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_figure_labels_and_axes_are_readable(visits, title, path):
+    """axe-core does not measure text inside SVG: the figures' ink is checked here (light scheme)."""
+    visit = visits(title, path)
+    faint = [
+        f"{kind}: {item}"
+        for kind in ("figure_text", "figure_axes")
+        for item in visit.readability[kind]["too_faint"]
+    ]
+    if faint:
+        known_bug("figure", path)
+    assert not faint, f"{title}: " + "\n".join(faint)
+
+
+def test_the_site_has_code_and_math_to_check(visits):
+    """Guards the checks above against passing vacuously on empty pages."""
+    records = [visits(title, path) for title, path in PAGES]
+    assert sum(r.math["arithmatex"] for r in records) > 100
+    assert sum(r.code_blocks for r in records) > 10
