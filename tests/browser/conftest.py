@@ -315,7 +315,12 @@ MATH_REPORT = r"""
   // Undefined macros are shown as their name in red (MathJax's noundefined extension).
   if (window.MathJax && MathJax.startup && MathJax.startup.document) {
     for (const item of MathJax.startup.document.math) {
-      const mml = MathJax.startup.toMML(item.root);
+      let mml = "";
+      try {
+        mml = MathJax.startup.toMML(item.root);
+      } catch (error) {
+        report.merror.push(`unfinished (${error}) in ${item.math.slice(0, 80)}`);
+      }
       for (const match of mml.matchAll(/<mtext mathcolor="red">([^<]*)<\/mtext>/g)) {
         report.red_macros.push(`${match[1]} in ${item.math.slice(0, 80)}`);
       }
@@ -348,9 +353,9 @@ def math_problems(report: dict) -> list[str]:
     return problems
 
 
-def typeset(page) -> tuple[list[str], dict]:
+def typeset(page, timeout_ms: int = TYPESET_TIMEOUT_MS) -> tuple[list[str], dict]:
     """Wait for MathJax on the current page; return (problems, report)."""
-    waited = page.evaluate(WAIT_FOR_TYPESET, TYPESET_TIMEOUT_MS)
+    waited = page.evaluate(WAIT_FOR_TYPESET, timeout_ms)
     report = page.evaluate(MATH_REPORT)
     return ([waited] if waited else []) + math_problems(report), report
 
@@ -441,12 +446,17 @@ READABILITY = r"""
     const colour = getComputedStyle(el)[property];
     return { ratio: (hi + 0.05) / (lo + 0.05), fg: luminance(fg), text, colour };
   };
-  const all = (selector, property) =>
-    [...document.querySelectorAll(selector)].map((el) => contrast(el, property)).filter(Boolean);
+  const all = (selector, property, keep = () => true) =>
+    [...document.querySelectorAll(selector)].filter(keep).map((el) => contrast(el, property)).filter(Boolean);
+  // Figure text in the page's ink (currentColor) is measured against the page. Text in a colour
+  // of its own may sit on a coloured patch or image of the figure: measured against the page
+  // too, but only reported, since what is really behind it is not known here.
+  const inked = (el) => getComputedStyle(el).fill === getComputedStyle(el.closest("svg")).color;
   return {
     scheme: document.body.getAttribute("data-md-color-scheme"),
     formulas: all(".md-content mjx-container", "color"),
-    figure_text: all(".md-content .nnmath-figure svg text", "fill"),
+    figure_text: all(".md-content .nnmath-figure svg text", "fill", inked),
+    figure_text_coloured: all(".md-content .nnmath-figure svg text", "fill", (el) => !inked(el)),
     figure_axes: all(
       ".md-content .nnmath-figure svg :is([stroke='currentColor'], [style*='stroke: currentColor'])",
       "stroke",
@@ -461,10 +471,12 @@ def readability(page) -> dict:
 
     For each kind: how many, the lowest contrast ratio, the mean luminance of the ink, and
     the items below WCAG AA (4.5:1 for text, 3:1 for the axes, which are graphics).
+    `figure_text_coloured` (text in a colour of its own) is for the report, not for asserting.
     """
     found = page.evaluate(READABILITY)
     summary = {"scheme": found["scheme"]}
-    for kind, needed in (("formulas", 4.5), ("figure_text", 4.5), ("figure_axes", 3.0)):
+    kinds = (("formulas", 4.5), ("figure_text", 4.5), ("figure_axes", 3.0), ("figure_text_coloured", 4.5))
+    for kind, needed in kinds:
         values = found[kind]
         summary[kind] = {
             "count": len(values),
@@ -475,6 +487,22 @@ def readability(page) -> dict:
             ],
         }
     return summary
+
+
+def load_and_check(browser, base: str, path: str, allow=None, diagrams: int = 0, timeout_ms: int = 8_000):
+    """Open one page in a fresh context and run the checks every page must pass.
+
+    Returns (problems, math report, traffic): problems is empty for a page that works.
+    """
+    context, traffic = open_context(browser, base, allow)
+    page = watch(context.new_page(), traffic)
+    page.goto(base + path)
+    problems, report = typeset(page, timeout_ms)
+    problems += wait_for_diagrams(page, diagrams)
+    page.wait_for_timeout(300)  # let late requests report
+    problems += traffic.problems()
+    context.close()
+    return problems, report, traffic
 
 
 # --------------------------------------------------------------------------- per-page visits

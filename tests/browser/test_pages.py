@@ -15,19 +15,6 @@ IDS = [path.strip("/") or "home" for _, path in PAGES]
 # starts API entries at h3).
 FAILING_IMPACTS = ("serious", "critical")
 
-# Faults found on pages that other work owns, reported and awaiting a fix there. Each entry
-# turns its page's failure into an expected one (xfail); delete it once the page is fixed.
-KNOWN_PAGE_BUGS = {
-    ("figure", "neuron/"): "the 'w' label of the neuron figure is drawn in COLORS[2] (#10b981): "
-    "2.5:1 on the light scheme's white, below the 4.5:1 text needs",
-}
-
-
-def known_bug(check: str, path: str):
-    reason = KNOWN_PAGE_BUGS.get((check, path))
-    if reason:
-        pytest.xfail(reason)
-
 
 @pytest.mark.parametrize("title, path", PAGES, ids=IDS)
 def test_every_formula_is_typeset(visits, title, path):
@@ -67,15 +54,16 @@ def test_no_serious_accessibility_violations(visits, title, path):
 
 @pytest.mark.parametrize("title, path", PAGES, ids=IDS)
 def test_figure_labels_and_axes_are_readable(visits, title, path):
-    """axe-core does not measure text inside SVG: the figures' ink is checked here (light scheme)."""
+    """axe-core does not measure text inside SVG: the figures' ink is checked here (light scheme).
+
+    Text drawn in a colour of its own is listed in test-results/browser-pages.json instead.
+    """
     visit = visits(title, path)
     faint = [
         f"{kind}: {item}"
         for kind in ("figure_text", "figure_axes")
         for item in visit.readability[kind]["too_faint"]
     ]
-    if faint:
-        known_bug("figure", path)
     assert not faint, f"{title}: " + "\n".join(faint)
 
 
