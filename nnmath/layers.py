@@ -94,9 +94,12 @@ def linear(X, W, b):
     Notes
     -----
     $$
-    Z = XW + \mathbf{1}\mathbf{b}^\top, \quad
+    Z = XW + \mathbf{1}\,\mathbf{b}, \quad
     Z_{ij} = \sum_{p} X_{ip} W_{pj} + b_j
     $$
+
+    with $\mathbf{1}$ a column of ``batch`` ones and $\mathbf{b}$ a row of length
+    ``out_features``, so $\mathbf{1}\,\mathbf{b}$ repeats the bias on every row.
 
     References
     ----------
