@@ -165,8 +165,9 @@ def mlp(sizes, activation, rng):
     ----------
     sizes : sequence of int
         Widths ``[in_features, hidden_1, ..., out_features]``, at least two.
-    activation : {"relu", "sigmoid", "tanh"}
-        Hidden-layer activation. The last layer has none: it outputs logits.
+    activation : {"relu", "sigmoid", "tanh", None}
+        Hidden-layer activation; ``None`` is the identity (a purely affine network).
+        The last layer has none: it outputs logits.
     rng : numpy.random.Generator
         Initializes every layer.
 
@@ -177,7 +178,10 @@ def mlp(sizes, activation, rng):
     Raises
     ------
     ValueError
-        If fewer than two sizes are given.
+        If fewer than two sizes are given, a width is not a positive integer, or
+        a hidden layer's activation is unknown.
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
 
     Examples
     --------
