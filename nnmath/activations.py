@@ -333,7 +333,7 @@ def softmax(z, axis=-1):
 
     Parameters
     ----------
-    z : array_like of float, shape ``(classes,)`` or ``(batch, classes)``
+    z : array_like of float, shape (classes,) or (batch, classes)
         Logits. Float32 stays float32.
     axis : int, default -1
         The axis that holds the classes.
@@ -396,7 +396,7 @@ def softmax_jacobian(z):
 
     Parameters
     ----------
-    z : array_like of float, shape ``(classes,)`` or ``(batch, classes)``
+    z : array_like of float, shape (classes,) or (batch, classes)
         Logits.
 
     Returns
@@ -447,9 +447,9 @@ def softmax_backward(z, grad_output):
 
     Parameters
     ----------
-    z : array_like of float, shape ``(classes,)`` or ``(batch, classes)``
+    z : array_like of float, shape (classes,) or (batch, classes)
         Logits that went into the softmax.
-    grad_output : array_like of float, same shape as ``z``
+    grad_output : array_like of float, same shape as z
         Upstream gradient $\partial L / \partial \mathbf{s}$.
 
     Returns

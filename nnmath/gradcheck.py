@@ -169,7 +169,7 @@ def check_gradient(f, x, analytic, h=1e-6):
         Scalar function, as for [`numerical_gradient`][nnmath.numerical_gradient].
     x : numpy.ndarray of float
         The point (perturbed in place and restored).
-    analytic : array_like of float, same shape as ``x``
+    analytic : array_like of float, same shape as x
         The gradient your formula gives at ``x``.
     h : float, default 1e-6
         Finite-difference step.

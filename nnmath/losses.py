@@ -70,7 +70,7 @@ def mse(y_pred, y_true):
     ----------
     y_pred : array_like of float, any shape
         Predictions $\hat{y}$.
-    y_true : array_like of float, same shape as ``y_pred``
+    y_true : array_like of float, same shape as y_pred
         Targets $y$.
 
     Returns
@@ -115,7 +115,7 @@ def mse_gradient(y_pred, y_true):
     Parameters
     ----------
     y_pred : array_like of float, any shape
-    y_true : array_like of float, same shape as ``y_pred``
+    y_true : array_like of float, same shape as y_pred
 
     Returns
     -------
@@ -162,9 +162,9 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
 
     Parameters
     ----------
-    y_pred : array_like of float, shape ``(classes,)`` or ``(batch, classes)``
+    y_pred : array_like of float, shape (classes,) or (batch, classes)
         Predicted probabilities, each in $[0, 1]$ (for example softmax outputs).
-    y_true : array_like of float, same shape as ``y_pred``
+    y_true : array_like of float, same shape as y_pred
         One-hot or soft targets: entries in $[0, 1]$, each row summing to 1.
     epsilon : float, default 1e-15
         Predictions are clipped to $[\epsilon, 1]$ before the log, so a
@@ -285,7 +285,7 @@ def log_softmax(z):
 
     Parameters
     ----------
-    z : array_like of float, shape ``(classes,)`` or ``(batch, classes)``
+    z : array_like of float, shape (classes,) or (batch, classes)
         Finite logits.
 
     Returns
@@ -339,9 +339,9 @@ def softmax_cross_entropy(logits, y_true):
 
     Parameters
     ----------
-    logits : array_like of float, shape ``(classes,)`` or ``(batch, classes)``
+    logits : array_like of float, shape (classes,) or (batch, classes)
         Raw scores $\mathbf{z}$, any finite values.
-    y_true : array_like of float, same shape as ``logits``
+    y_true : array_like of float, same shape as logits
         One-hot or soft targets, each row a probability distribution.
 
     Returns

@@ -16,8 +16,8 @@ def matmul_loops(A, B):
 
     Parameters
     ----------
-    A : array_like of float, shape ``(m, n)``
-    B : array_like of float, shape ``(n, k)``
+    A : array_like of float, shape (m, n)
+    B : array_like of float, shape (n, k)
 
     Returns
     -------

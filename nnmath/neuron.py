@@ -14,9 +14,9 @@ def neuron(x, w, b, activation=sigmoid):
 
     Parameters
     ----------
-    x : array_like of float, shape ``(n,)``
+    x : array_like of float, shape (n,)
         One input vector.
-    w : array_like of float, shape ``(n,)``
+    w : array_like of float, shape (n,)
         The neuron's weights, one per input.
     b : float
         The bias.

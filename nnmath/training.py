@@ -37,14 +37,14 @@ def one_hot(labels, num_classes):
 
     Parameters
     ----------
-    labels : array_like of int, shape ``(batch,)``
+    labels : array_like of int, shape (batch,)
         Values in ``0 .. num_classes - 1``.
     num_classes : int
         Number of classes $C$.
 
     Returns
     -------
-    numpy.ndarray of float64, shape ``(batch, num_classes)``
+    numpy.ndarray of float64, shape (batch, num_classes)
         $Y_{bi} = 1$ if ``labels[b] == i`` else 0.
 
     Raises
@@ -79,9 +79,9 @@ def accuracy(scores, labels):
 
     Parameters
     ----------
-    scores : array_like of float, shape ``(batch, classes)``
+    scores : array_like of float, shape (batch, classes)
         Logits or probabilities (the argmax is the same).
-    labels : array_like of int, shape ``(batch,)``
+    labels : array_like of int, shape (batch,)
 
     Returns
     -------
@@ -209,8 +209,8 @@ def train_step(model, optimizer, X, Y):
     model : Sequential
         Outputs logits of shape ``(batch, classes)``.
     optimizer : SGD or Adam
-    X : numpy.ndarray, shape ``(batch, in_features)``
-    Y : numpy.ndarray, shape ``(batch, classes)``
+    X : numpy.ndarray, shape (batch, in_features)
+    Y : numpy.ndarray, shape (batch, classes)
         One-hot targets.
 
     Returns
@@ -267,8 +267,8 @@ def train_epoch(model, optimizer, X, Y, batch_size, rng):
     ----------
     model : Sequential
     optimizer : SGD or Adam
-    X : numpy.ndarray, shape ``(n, in_features)``
-    Y : numpy.ndarray, shape ``(n, classes)``
+    X : numpy.ndarray, shape (n, in_features)
+    Y : numpy.ndarray, shape (n, classes)
         One-hot targets.
     batch_size : int
     rng : numpy.random.Generator
