@@ -20,8 +20,9 @@ def neuron(x, w, b, activation=sigmoid):
         The neuron's weights, one per input.
     b : float
         The bias.
-    activation : callable, default [`sigmoid`][nnmath.sigmoid]
-        Element-wise function $f$ applied to the pre-activation.
+    activation : callable, default sigmoid
+        Element-wise function $f$ applied to the pre-activation, by default
+        [`sigmoid`][nnmath.sigmoid].
 
     Returns
     -------
