@@ -125,17 +125,17 @@ def linear_backward(X, W, dZ):
 
     Parameters
     ----------
-    X : numpy.ndarray, shape (batch, in_features)
+    X : numpy.ndarray of float, shape (batch, in_features)
         The input the forward pass saw.
-    W : numpy.ndarray, shape (in_features, out_features)
-    dZ : numpy.ndarray, shape (batch, out_features)
+    W : numpy.ndarray of float, shape (in_features, out_features)
+    dZ : numpy.ndarray of float, shape (batch, out_features)
         $\partial L / \partial Z$.
 
     Returns
     -------
-    dX : numpy.ndarray, shape (batch, in_features)
-    dW : numpy.ndarray, shape (in_features, out_features)
-    db : numpy.ndarray, shape (out_features,)
+    dX : numpy.ndarray of float, shape (batch, in_features)
+    dW : numpy.ndarray of float, shape (in_features, out_features)
+    db : numpy.ndarray of float, shape (out_features,)
         Summed (not averaged) over the batch: any averaging already happened in
         the loss gradient.
 
@@ -324,10 +324,10 @@ class Dense:
 
     Attributes
     ----------
-    weights : numpy.ndarray, shape (in_features, out_features)
+    weights : numpy.ndarray of float, shape (in_features, out_features)
         $W$, initialized with [`he_normal`][nnmath.he_normal] for ReLU and
         [`glorot_uniform`][nnmath.glorot_uniform] otherwise.
-    bias : numpy.ndarray, shape (out_features,)
+    bias : numpy.ndarray of float, shape (out_features,)
         $\mathbf{b}$, initialized to zeros.
     grad_weights, grad_bias : numpy.ndarray or None
         $dW$ and $d\mathbf{b}$ from the last ``backward``, same shapes as

@@ -209,8 +209,8 @@ def train_step(model, optimizer, X, Y):
     model : Sequential
         Outputs logits of shape ``(batch, classes)``.
     optimizer : SGD or Adam
-    X : numpy.ndarray, shape (batch, in_features)
-    Y : numpy.ndarray, shape (batch, classes)
+    X : numpy.ndarray of float, shape (batch, in_features)
+    Y : numpy.ndarray of float, shape (batch, classes)
         One-hot targets.
 
     Returns
@@ -267,8 +267,8 @@ def train_epoch(model, optimizer, X, Y, batch_size, rng):
     ----------
     model : Sequential
     optimizer : SGD or Adam
-    X : numpy.ndarray, shape (n, in_features)
-    Y : numpy.ndarray, shape (n, classes)
+    X : numpy.ndarray of float, shape (n, in_features)
+    Y : numpy.ndarray of float, shape (n, classes)
         One-hot targets.
     batch_size : int
     rng : numpy.random.Generator
