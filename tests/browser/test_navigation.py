@@ -132,7 +132,7 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
         problems, _ = typeset(page)
         assert not problems, f"{scheme}: {problems}"
         figure.scroll_into_view_if_needed()
-        page.screenshot(path=RESULTS / f"{name}-{scheme}.png")
+        page.screenshot(path=RESULTS / f"{name}-{scheme}.png", animations="disabled")
         seen[scheme] = found = readability(page)
         assert found["scheme"] == scheme
         assert found["formulas"]["count"] > 0 and found["figure_text"]["count"] > 0
