@@ -34,6 +34,28 @@ def rng(request):
     return np.random.default_rng(seed)
 
 
+def mkdocs_build(config, site, env=None, cwd=None):
+    """Run ``mkdocs build --strict -f config -d site``; return the ``CompletedProcess``.
+
+    ``cwd`` defaults to the folder of ``config``, where snippet paths resolve. ``env`` adds
+    to the environment (e.g. ``PYTHONPATH`` to build against a modified copy of nnmath).
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = Path(config)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+        cwd=cwd or config.parent,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """Build the whole site once per test session with ``mkdocs build --strict``.
@@ -41,22 +63,10 @@ def built_site(tmp_path_factory):
     Returns the ``site/`` directory. The build runs every page's code, so it fails the
     tests (not only CI's build step) when a figure or an output cannot be produced.
     """
-    import os
-    import subprocess
-    import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
     site = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = mkdocs_build(Path(__file__).resolve().parents[1] / "mkdocs.yml", site)
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"mkdocs build failed:\n{log[-4000:]}"
     assert "WARNING" not in log, f"mkdocs build printed a warning:\n{log[-4000:]}"

@@ -7,6 +7,7 @@ import re
 import pytest
 
 import nnmath
+from tests.conftest import mkdocs_build
 from tests.test_docs import nav_pages
 
 # Figures each page must contain, as inline SVG (aria-label fragments, case-insensitive),
@@ -75,10 +76,7 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
     pages that use ReLU layers must change, pages that do not must be byte-identical
     (which also shows two builds of the same code give the same bytes).
     """
-    import os
     import shutil
-    import subprocess
-    import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
@@ -95,15 +93,7 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
     layers.write_text(source.replace(constant, "std = np.sqrt(2.2 / in_features)"), encoding="utf8")
 
     site = tmp_path / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(copy)}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = mkdocs_build(copy / "mkdocs.yml", site, {"PYTHONPATH": str(copy)})
     assert result.returncode == 0, result.stderr[-4000:]
 
     for page in ("training.md", "backprop.md"):  # they train or initialize ReLU layers

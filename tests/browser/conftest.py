@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import mkdocs_build as shared_mkdocs_build
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"  # screenshots and the per-page report (gitignored)
 CHROMIUM = os.environ.get("NNMATH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -96,14 +98,7 @@ def node_modules():
 
 def mkdocs_build(config: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `mkdocs build --strict` from the repository root (snippets resolve from there)."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return shared_mkdocs_build(config, site, env, cwd=ROOT)
 
 
 def write_fixture_site(directory: Path, pages: dict[str, str], site_url: str) -> Path:
