@@ -34,6 +34,7 @@ __all__ = [
 
 # --8<-- [start:sigmoid]
 def sigmoid(x):
+    # --8<-- [end:sigmoid]
     r"""Logistic sigmoid, computed without overflow.
 
     Parameters
@@ -83,12 +84,14 @@ def sigmoid(x):
     assert np.allclose(sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
     ```
     """
+    # --8<-- [start:sigmoid-2]
     x = as_float_array(x, "x")
     e = np.exp(-np.abs(x))  # always in (0, 1]: cannot overflow
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid_derivative(x):
+    # --8<-- [end:sigmoid-2]
     r"""Derivative of [`sigmoid`][nnmath.sigmoid] with respect to its input.
 
     Parameters
@@ -127,15 +130,17 @@ def sigmoid_derivative(x):
     assert sigmoid_derivative(0.0) == 0.25
     ```
     """
+    # --8<-- [start:sigmoid-3]
     s = sigmoid(x)
     return s * (1 - s)
 
 
-# --8<-- [end:sigmoid]
+# --8<-- [end:sigmoid-3]
 
 
 # --8<-- [start:relu]
 def relu(x):
+    # --8<-- [end:relu]
     r"""Rectified linear unit, $\max(0, x)$ element-wise.
 
     Parameters
@@ -173,11 +178,13 @@ def relu(x):
     assert np.array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0])
     ```
     """
+    # --8<-- [start:relu-2]
     x = as_float_array(x, "x")
     return np.maximum(x, 0)
 
 
 def relu_derivative(x):
+    # --8<-- [end:relu-2]
     r"""Derivative of [`relu`][nnmath.relu], with the convention $\operatorname{ReLU}'(0) = 0$.
 
     Parameters
@@ -218,15 +225,17 @@ def relu_derivative(x):
     assert np.array_equal(relu_derivative(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 1.0])
     ```
     """
+    # --8<-- [start:relu-3]
     x = as_float_array(x, "x")
     return np.where(np.isnan(x), x, x > 0).astype(x.dtype)
 
 
-# --8<-- [end:relu]
+# --8<-- [end:relu-3]
 
 
 # --8<-- [start:tanh]
 def tanh(x):
+    # --8<-- [end:tanh]
     r"""Hyperbolic tangent element-wise.
 
     Parameters
@@ -266,11 +275,13 @@ def tanh(x):
     assert np.allclose(tanh(x), 2 * sigmoid(2 * x) - 1)
     ```
     """
+    # --8<-- [start:tanh-2]
     x = as_float_array(x, "x")
     return np.tanh(x)
 
 
 def tanh_derivative(x):
+    # --8<-- [end:tanh-2]
     r"""Derivative of [`tanh`][nnmath.tanh] with respect to its input.
 
     Parameters
@@ -306,11 +317,12 @@ def tanh_derivative(x):
     assert tanh_derivative(0.0) == 1.0
     ```
     """
+    # --8<-- [start:tanh-3]
     t = tanh(x)
     return 1 - t * t
 
 
-# --8<-- [end:tanh]
+# --8<-- [end:tanh-3]
 
 
 def _check_logits(z, axis):
@@ -329,6 +341,7 @@ def _check_logits(z, axis):
 
 # --8<-- [start:softmax]
 def softmax(z, axis=-1):
+    # --8<-- [end:softmax]
     r"""Softmax along ``axis``, with the maximum subtracted for stability.
 
     Parameters
@@ -380,6 +393,7 @@ def softmax(z, axis=-1):
     assert np.allclose(p, softmax(np.array([0.0, 1.0, 2.0])))
     ```
     """
+    # --8<-- [start:softmax-2]
     z = _check_logits(z, axis)
     with np.errstate(over="ignore"):  # a gap beyond the float range gives -inf, and e^-inf = 0
         shifted = z - np.max(z, axis=axis, keepdims=True)
@@ -387,11 +401,12 @@ def softmax(z, axis=-1):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-# --8<-- [end:softmax]
+# --8<-- [end:softmax-2]
 
 
 # --8<-- [start:softmax_jacobian]
 def softmax_jacobian(z):
+    # --8<-- [end:softmax_jacobian]
     r"""Jacobian of [`softmax`][nnmath.softmax] (over the last axis) at ``z``.
 
     Parameters
@@ -437,12 +452,14 @@ def softmax_jacobian(z):
     assert np.allclose(J.sum(axis=0), 0.0)  # the outputs always sum to 1
     ```
     """
+    # --8<-- [start:softmax_jacobian-2]
     s = softmax(z, axis=-1)
     eye = np.eye(s.shape[-1], dtype=s.dtype)
     return s[..., :, None] * eye - s[..., :, None] * s[..., None, :]
 
 
 def softmax_backward(z, grad_output):
+    # --8<-- [end:softmax_jacobian-2]
     r"""Backpropagate ``grad_output`` through [`softmax`][nnmath.softmax] without forming the Jacobian.
 
     Parameters
@@ -488,6 +505,7 @@ def softmax_backward(z, grad_output):
     assert np.allclose(softmax_backward(z, g), softmax_jacobian(z) @ g)
     ```
     """
+    # --8<-- [start:softmax_jacobian-3]
     s = softmax(z, axis=-1)
     g = as_float_array(grad_output, "grad_output")
     check_finite(g, "grad_output")
@@ -498,4 +516,4 @@ def softmax_backward(z, grad_output):
     return s * (g - np.sum(g * s, axis=-1, keepdims=True))
 
 
-# --8<-- [end:softmax_jacobian]
+# --8<-- [end:softmax_jacobian-3]

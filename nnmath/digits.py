@@ -24,6 +24,7 @@ NUM_CLASSES = 10  # the digits 0 to 9
 
 # --8<-- [start:load_digits_split]
 def load_digits_split(test_size=0.25, seed=0):
+    # --8<-- [end:load_digits_split]
     r"""Load the digits, scale the pixels to $[0, 1]$ and split them, stratified by class.
 
     Parameters
@@ -68,6 +69,7 @@ def load_digits_split(test_size=0.25, seed=0):
     assert 0.0 <= data["X_train"].min() and data["X_train"].max() <= 1.0
     ```
     """
+    # --8<-- [start:load_digits_split-2]
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -79,11 +81,12 @@ def load_digits_split(test_size=0.25, seed=0):
     return {"X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test}
 
 
-# --8<-- [end:load_digits_split]
+# --8<-- [end:load_digits_split-2]
 
 
 # --8<-- [start:train_digits]
 def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0):
+    # --8<-- [end:train_digits]
     r"""Train a 64 -> ``hidden`` -> 10 ReLU network with Adam on the digits.
 
     Parameters
@@ -138,6 +141,7 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
     assert history["train_loss"][-1] < history["train_loss"][0]
     ```
     """
+    # --8<-- [start:train_digits-2]
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     data = load_digits_split(seed=seed)
@@ -164,4 +168,4 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
     return model, history, data
 
 
-# --8<-- [end:train_digits]
+# --8<-- [end:train_digits-2]

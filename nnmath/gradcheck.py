@@ -26,6 +26,7 @@ def _check_function(f, x):
 
 # --8<-- [start:numerical_gradient]
 def numerical_gradient(f, x, h=1e-6):
+    # --8<-- [end:numerical_gradient]
     r"""Central-difference estimate of the gradient of a scalar function.
 
     Parameters
@@ -83,6 +84,7 @@ def numerical_gradient(f, x, h=1e-6):
     assert np.allclose(g, 3 * x**2, rtol=1e-8)
     ```
     """
+    # --8<-- [start:numerical_gradient-2]
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"x must be a float numpy array perturbable in place, got {type(x).__name__}")
     h = check_positive(h, "h")
@@ -100,11 +102,12 @@ def numerical_gradient(f, x, h=1e-6):
     return grad
 
 
-# --8<-- [end:numerical_gradient]
+# --8<-- [end:numerical_gradient-2]
 
 
 # --8<-- [start:relative_error]
 def relative_error(a, b):
+    # --8<-- [end:relative_error]
     r"""Norm-wise relative error between two gradients of the same shape.
 
     Parameters
@@ -147,6 +150,7 @@ def relative_error(a, b):
     assert 0.0 < relative_error([1.0, 2.0], [1.0, 2.000001]) < 1e-6
     ```
     """
+    # --8<-- [start:relative_error-2]
     a = as_float_array(a, "a").astype(np.float64)
     b = as_float_array(b, "b").astype(np.float64)
     if a.shape != b.shape:
@@ -157,7 +161,7 @@ def relative_error(a, b):
     return float(np.linalg.norm(a - b) / denominator)
 
 
-# --8<-- [end:relative_error]
+# --8<-- [end:relative_error-2]
 
 
 def check_gradient(f, x, analytic, h=1e-6):

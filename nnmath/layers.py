@@ -69,6 +69,7 @@ def _check_init(in_features, out_features, rng, dtype):
 
 # --8<-- [start:linear]
 def linear(X, W, b):
+    # --8<-- [end:linear]
     r"""Affine map of a batch, $Z = XW + \mathbf{b}$.
 
     Parameters
@@ -115,12 +116,14 @@ def linear(X, W, b):
     assert Z.shape == (4, 2) and np.all(Z == [3.0, 4.0])
     ```
     """
+    # --8<-- [start:linear-2]
     X, W, b = (as_float_array(a, n) for a, n in ((X, "X"), (W, "W"), (b, "b")))
     _check_linear_shapes(X, W, b)
     return X @ W + b
 
 
 def linear_backward(X, W, dZ):
+    # --8<-- [end:linear-2]
     r"""Gradients of a loss through [`linear`][nnmath.linear].
 
     Parameters
@@ -171,6 +174,7 @@ def linear_backward(X, W, dZ):
     assert dX.shape == (4, 3) and dW.shape == (3, 2) and np.all(db == 4.0)
     ```
     """
+    # --8<-- [start:linear-3]
     X, W, dZ = _check_backward_inputs(X, W, dZ)
     dX = dZ @ W.T
     dW = X.T @ dZ
@@ -178,11 +182,12 @@ def linear_backward(X, W, dZ):
     return dX, dW, db
 
 
-# --8<-- [end:linear]
+# --8<-- [end:linear-3]
 
 
 # --8<-- [start:init]
 def he_normal(in_features, out_features, rng, dtype=np.float64):
+    # --8<-- [end:init]
     r"""He (Kaiming) normal initialization, for ReLU layers.
 
     Parameters
@@ -228,12 +233,14 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     assert abs(W.var() - 2 / 1000) < 1e-4
     ```
     """
+    # --8<-- [start:init-2]
     _check_init(in_features, out_features, rng, dtype)
     std = np.sqrt(2.0 / in_features)
     return (rng.standard_normal((in_features, out_features)) * std).astype(dtype)
 
 
 def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
+    # --8<-- [end:init-2]
     r"""Glorot (Xavier) uniform initialization, for sigmoid, tanh and linear layers.
 
     Parameters
@@ -280,12 +287,13 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     assert np.abs(W).max() <= np.sqrt(6 / 400)
     ```
     """
+    # --8<-- [start:init-3]
     _check_init(in_features, out_features, rng, dtype)
     limit = np.sqrt(6.0 / (in_features + out_features))
     return rng.uniform(-limit, limit, size=(in_features, out_features)).astype(dtype)
 
 
-# --8<-- [end:init]
+# --8<-- [end:init-3]
 
 
 _ACTIVATIONS = {
@@ -304,6 +312,7 @@ def _check_width(value, name):
 
 # --8<-- [start:dense]
 class Dense:
+    # --8<-- [end:dense]
     r"""Fully connected layer $A = f(XW + \mathbf{b})$ that caches what backward needs.
 
     Parameters
@@ -374,6 +383,8 @@ class Dense:
     ```
     """
 
+    # --8<-- [start:dense-2]
+
     def __init__(self, in_features, out_features, activation="relu", rng=None, dtype=np.float64):
         in_features = _check_width(in_features, "in_features")
         out_features = _check_width(out_features, "out_features")
@@ -426,7 +437,7 @@ class Dense:
             raise RuntimeError("gradients() called before backward(): there are no gradients yet")
         return [self.grad_weights, self.grad_bias]
 
-    # --8<-- [end:dense]
+    # --8<-- [end:dense-2]
 
     def _check_input(self, X):
         X = np.asarray(X)
@@ -466,6 +477,7 @@ def _check_layers(layers):
 
 # --8<-- [start:sequential]
 class Sequential:
+    # --8<-- [end:sequential]
     r"""A stack of layers run in order forward and in reverse order backward.
 
     Parameters
@@ -506,6 +518,8 @@ class Sequential:
     ```
     """
 
+    # --8<-- [start:sequential-2]
+
     def __init__(self, layers):
         self.layers = _check_layers(layers)
         if not self.layers:
@@ -538,4 +552,4 @@ class Sequential:
         return [g for layer in self.layers for g in layer.gradients()]
 
 
-# --8<-- [end:sequential]
+# --8<-- [end:sequential-2]

@@ -64,6 +64,7 @@ def _check_distribution(y_true, axis=-1):
 
 # --8<-- [start:mse]
 def mse(y_pred, y_true):
+    # --8<-- [end:mse]
     r"""Mean squared error, averaged over every element.
 
     Parameters
@@ -104,12 +105,14 @@ def mse(y_pred, y_true):
     assert mse([1.0, 2.0], [1.0, 4.0]) == 2.0  # (0 + 4) / 2
     ```
     """
+    # --8<-- [start:mse-2]
     y_pred, y_true = _pair(y_pred, y_true)
     diff = y_pred - y_true
     return float(np.mean(diff * diff))
 
 
 def mse_gradient(y_pred, y_true):
+    # --8<-- [end:mse-2]
     r"""Gradient of [`mse`][nnmath.mse] with respect to ``y_pred``.
 
     Parameters
@@ -149,15 +152,17 @@ def mse_gradient(y_pred, y_true):
     assert np.array_equal(mse_gradient([1.0, 2.0], [1.0, 4.0]), [0.0, -2.0])
     ```
     """
+    # --8<-- [start:mse-3]
     y_pred, y_true = _pair(y_pred, y_true)
     return (2 / y_pred.size) * (y_pred - y_true)
 
 
-# --8<-- [end:mse]
+# --8<-- [end:mse-3]
 
 
 # --8<-- [start:cross_entropy]
 def cross_entropy(y_pred, y_true, epsilon=1e-15):
+    # --8<-- [end:cross_entropy]
     r"""Cross-entropy between predicted probabilities and target distributions.
 
     Parameters
@@ -209,6 +214,7 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
     assert np.isfinite(cross_entropy([0.0, 1.0], [1.0, 0.0]))  # log 0 clipped
     ```
     """
+    # --8<-- [start:cross_entropy-2]
     y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
     _check_probabilities(y_pred, epsilon)
     _check_distribution(y_true)
@@ -217,6 +223,7 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
 
 
 def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
+    # --8<-- [end:cross_entropy-2]
     r"""Gradient of [`cross_entropy`][nnmath.cross_entropy] with respect to ``y_pred``.
 
     Parameters
@@ -258,6 +265,7 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
     assert np.allclose(g, [-2.0, 0.0])
     ```
     """
+    # --8<-- [start:cross_entropy-3]
     y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
     _check_probabilities(y_pred, epsilon)
     _check_distribution(y_true)
@@ -266,7 +274,7 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
     return np.where(y_pred >= epsilon, -y_true / clipped, 0.0).astype(y_pred.dtype) / batch
 
 
-# --8<-- [end:cross_entropy]
+# --8<-- [end:cross_entropy-3]
 
 
 def _check_probabilities(y_pred, epsilon):
@@ -281,6 +289,7 @@ def _check_probabilities(y_pred, epsilon):
 
 # --8<-- [start:softmax_cross_entropy]
 def log_softmax(z):
+    # --8<-- [end:softmax_cross_entropy]
     r"""Logarithm of the softmax over the last axis, via log-sum-exp.
 
     Parameters
@@ -325,6 +334,7 @@ def log_softmax(z):
     assert np.allclose(log_softmax(np.array([0.0, -2000.0])), [0.0, -2000.0])
     ```
     """
+    # --8<-- [start:softmax_cross_entropy-2]
     z = as_float_array(z, "z")
     check_ndim(z, "z", (1, 2))
     check_not_empty(z, "z")
@@ -335,6 +345,7 @@ def log_softmax(z):
 
 
 def softmax_cross_entropy(logits, y_true):
+    # --8<-- [end:softmax_cross_entropy-2]
     r"""Cross-entropy of ``softmax(logits)`` against ``y_true``, computed stably.
 
     Parameters
@@ -378,6 +389,7 @@ def softmax_cross_entropy(logits, y_true):
     assert softmax_cross_entropy(np.array([1000.0, 0.0]), np.array([1.0, 0.0])) < 1e-12
     ```
     """
+    # --8<-- [start:softmax_cross_entropy-3]
     logits, y_true = _pair(logits, y_true, name_pred="logits", ndims=(1, 2))
     _check_distribution(y_true)
     per_row = -np.sum(y_true * log_softmax(logits), axis=-1)
@@ -385,6 +397,7 @@ def softmax_cross_entropy(logits, y_true):
 
 
 def softmax_cross_entropy_gradient(logits, y_true):
+    # --8<-- [end:softmax_cross_entropy-3]
     r"""Gradient of [`softmax_cross_entropy`][nnmath.softmax_cross_entropy] with respect to the logits.
 
     Parameters
@@ -426,10 +439,11 @@ def softmax_cross_entropy_gradient(logits, y_true):
     assert np.allclose(softmax_cross_entropy_gradient(z, y), softmax(z) - y)
     ```
     """
+    # --8<-- [start:softmax_cross_entropy-4]
     logits, y_true = _pair(logits, y_true, name_pred="logits", ndims=(1, 2))
     _check_distribution(y_true)
     batch = logits.shape[0] if logits.ndim == 2 else 1
     return (np.exp(log_softmax(logits)) - y_true) / batch
 
 
-# --8<-- [end:softmax_cross_entropy]
+# --8<-- [end:softmax_cross_entropy-4]

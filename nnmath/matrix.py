@@ -9,6 +9,7 @@ __all__ = ["matmul_loops"]
 
 # --8<-- [start:matmul_loops]
 def matmul_loops(A, B):
+    # --8<-- [end:matmul_loops]
     r"""Matrix product with three explicit Python loops.
 
     This is the textbook definition and is very slow; it exists so the page can
@@ -49,6 +50,7 @@ def matmul_loops(A, B):
     assert matmul_loops([[1, 2], [3, 4]], [[5], [6]]) == [[17.0], [39.0]]
     ```
     """
+    # --8<-- [start:matmul_loops-2]
     A = as_float_array(A, "A")
     B = as_float_array(B, "B")
     check_ndim(A, "A", (2,))
@@ -68,4 +70,4 @@ def matmul_loops(A, B):
     return result
 
 
-# --8<-- [end:matmul_loops]
+# --8<-- [end:matmul_loops-2]

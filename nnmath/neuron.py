@@ -10,6 +10,7 @@ __all__ = ["neuron"]
 
 # --8<-- [start:neuron]
 def neuron(x, w, b, activation=sigmoid):
+    # --8<-- [end:neuron]
     r"""Output of one neuron, $y = f(\mathbf{w}^\top \mathbf{x} + b)$.
 
     Parameters
@@ -59,6 +60,7 @@ def neuron(x, w, b, activation=sigmoid):
     assert neuron([1.0, 2.0], [0.5, 0.25], 1.0, activation=relu) == 2.0
     ```
     """
+    # --8<-- [start:neuron-2]
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
     check_ndim(x, "x", (1,))
@@ -72,4 +74,4 @@ def neuron(x, w, b, activation=sigmoid):
     return float(activation(z))
 
 
-# --8<-- [end:neuron]
+# --8<-- [end:neuron-2]

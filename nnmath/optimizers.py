@@ -54,6 +54,7 @@ class _Optimizer:
 
 # --8<-- [start:sgd]
 class SGD(_Optimizer):
+    # --8<-- [end:sgd]
     r"""Stochastic gradient descent, optionally with (heavy-ball) momentum.
 
     Parameters
@@ -105,6 +106,8 @@ class SGD(_Optimizer):
     ```
     """
 
+    # --8<-- [start:sgd-2]
+
     def __init__(self, learning_rate, momentum=0.0):
         super().__init__()
         self.learning_rate = check_positive(learning_rate, "learning_rate")
@@ -126,11 +129,12 @@ class SGD(_Optimizer):
             p -= self.learning_rate * v
 
 
-# --8<-- [end:sgd]
+# --8<-- [end:sgd-2]
 
 
 # --8<-- [start:adam]
 class Adam(_Optimizer):
+    # --8<-- [end:adam]
     r"""Adam: momentum plus a per-coordinate step size, with bias correction.
 
     Parameters
@@ -193,6 +197,8 @@ class Adam(_Optimizer):
     ```
     """
 
+    # --8<-- [start:adam-2]
+
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
         super().__init__()
         self.learning_rate = check_positive(learning_rate, "learning_rate")
@@ -222,4 +228,4 @@ class Adam(_Optimizer):
             p -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
 
-# --8<-- [end:adam]
+# --8<-- [end:adam-2]

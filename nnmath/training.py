@@ -202,6 +202,7 @@ def mlp(sizes, activation, rng):
 
 # --8<-- [start:train_step]
 def train_step(model, optimizer, X, Y):
+    # --8<-- [end:train_step]
     r"""One optimization step on one mini-batch; returns the batch loss before the update.
 
     Parameters
@@ -250,6 +251,7 @@ def train_step(model, optimizer, X, Y):
     assert losses[-1] < losses[0]
     ```
     """
+    # --8<-- [start:train_step-2]
     logits = model.forward(X)  # forward pass: (batch, classes)
     loss = softmax_cross_entropy(logits, Y)
     model.backward(softmax_cross_entropy_gradient(logits, Y))  # fills every dW, db
@@ -257,7 +259,7 @@ def train_step(model, optimizer, X, Y):
     return loss
 
 
-# --8<-- [end:train_step]
+# --8<-- [end:train_step-2]
 
 
 def train_epoch(model, optimizer, X, Y, batch_size, rng):

@@ -100,3 +100,18 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
         assert article(html_of(site, page)) != article(html_of(built_site, page)), page
     for page in ("activations.md", "losses.md", "gradcheck.md"):  # no ReLU layer involved
         assert article(html_of(site, page)) == article(html_of(built_site, page)), page
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_code_listings_show_code_not_docstrings(built_site, page):
+    """Listings include named sections that skip the long docstrings (the API page has them),
+    so a function and its derivative fit on one screen."""
+    import html as html_lib
+
+    text = html_of(built_site, page)
+    for match in re.finditer(r'<span class="filename">(nnmath/[^<]+)</span>', text):
+        block = text[match.start() : text.index("</pre>", match.start())]
+        code = html_lib.unescape(re.sub(r"<[^>]+>", "", block))
+        for line in code.splitlines():
+            quotes = line.count('"""')
+            assert quotes in (0, 2), f"{page}: a multi-line docstring in a listing of {match[1]}"
