@@ -118,7 +118,7 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
     ImportError
         If scikit-learn is not installed.
     ValueError
-        If ``hidden`` or ``batch_size`` is not a positive integer.
+        If ``hidden`` or ``batch_size`` is not a positive integer, or ``epochs`` is negative.
 
     Notes
     -----
@@ -144,6 +144,8 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
     # --8<-- [start:train_digits-2]
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     data = load_digits_split(seed=seed)
     rng = np.random.default_rng(seed)
     model = mlp([NUM_PIXELS, hidden, NUM_CLASSES], "relu", rng)

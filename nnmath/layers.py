@@ -492,6 +492,8 @@ class Sequential:
         If the list is empty or two consecutive widths disagree.
     TypeError
         If ``layers`` is not a list of [`Dense`][nnmath.Dense] layers.
+    RuntimeError
+        From ``backward`` before any ``forward``, and ``gradients`` before any ``backward``.
 
     Notes
     -----

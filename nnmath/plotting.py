@@ -13,6 +13,7 @@ and readable on white and on Material's slate background.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -96,7 +97,7 @@ def to_svg(fig, alt, caption=None):
     # matplotlib's <style> uses a bare `*` selector, which inline in HTML would restyle the
     # whole page; the same rule is scoped to figures in docs/stylesheets/extra.css.
     svg = re.sub(r'<style type="text/css">.*?</style>', "", svg, count=1, flags=re.S)
-    label = alt.replace('"', "&quot;")
+    label = html.escape(alt, quote=True)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
-    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    cap = f"<figcaption>{html.escape(caption, quote=False)}</figcaption>" if caption else ""
     return f'<figure class="nnmath-figure">{svg}{cap}</figure>'

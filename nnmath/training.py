@@ -196,6 +196,8 @@ def mlp(sizes, activation, rng):
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
+    if activation not in ("relu", "sigmoid", "tanh", None):
+        raise ValueError(f"activation must be 'relu', 'sigmoid', 'tanh' or None, got {activation!r}")
     acts = [activation] * (len(sizes) - 2) + [None]
     return Sequential([Dense(a, b, act, rng) for a, b, act in zip(sizes, sizes[1:], acts)])
 

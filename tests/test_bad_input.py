@@ -885,6 +885,12 @@ BAD_INPUT: dict[str, list[Case]] = {
         Case(
             "unknown activation", lambda: nnmath.mlp([3, 4, 2], "gelu", rng()), ValueError, lit("got 'gelu'")
         ),
+        Case(
+            "unknown activation, no hidden layer",
+            lambda: nnmath.mlp([3, 2], "gelu", rng()),
+            ValueError,
+            lit("got 'gelu'"),
+        ),
     ],
     "train_step": [
         Case(

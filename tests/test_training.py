@@ -233,3 +233,20 @@ def test_digits_run_is_deterministic():
     _, first, _ = train_digits(hidden=8, epochs=2, seed=3)
     _, again, _ = train_digits(hidden=8, epochs=2, seed=3)
     assert first == again
+
+
+@pytest.mark.parametrize("epochs", [-1, 2.5, True])
+def test_train_digits_rejects_bad_epochs(epochs):
+    from nnmath.digits import train_digits
+
+    with pytest.raises(ValueError, match="epochs must be a non-negative integer"):
+        train_digits(hidden=4, epochs=epochs)
+
+
+def test_to_svg_escapes_alt_and_caption():
+    from nnmath.plotting import new_figure, to_svg
+
+    fig, _ = new_figure()
+    out = to_svg(fig, alt='a "quoted" <b> & c', caption="x < y & z")
+    assert 'aria-label="a &quot;quoted&quot; &lt;b&gt; &amp; c"' in out
+    assert "<figcaption>x &lt; y &amp; z</figcaption>" in out
