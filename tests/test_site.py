@@ -115,3 +115,64 @@ def test_code_listings_show_code_not_docstrings(built_site, page):
         for line in code.splitlines():
             quotes = line.count('"""')
             assert quotes in (0, 2), f"{page}: a multi-line docstring in a listing of {match[1]}"
+
+
+REBUILD_SCRIPT = """
+import pathlib, sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+config_file, site, package = sys.argv[1:]
+source = pathlib.Path(package, "nnmath", "activations.py")
+for factor in ("", "2 * "):  # edit the package between two builds, as under mkdocs serve
+    text = source.read_text()
+    source.write_text(text.replace("return s * (1 - s)", f"return {factor}s * (1 - s)"))
+    build(load_config(config_file, site_dir=site))  # serve reloads the config on each rebuild
+    print(pathlib.Path(site, "index.html").read_text().count("derivative at 0: 0.5"))
+"""
+
+
+def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
+    """mkdocs serve rebuilds in one long-lived process: outputs must follow edits to nnmath."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "nnmath", tmp_path / "pkg" / "nnmath")
+    docs = tmp_path / "docs"
+    shutil.copytree(root / "docs" / "javascripts", docs / "javascripts")
+    shutil.copytree(root / "docs" / "stylesheets", docs / "stylesheets")
+    (docs / "index.md").write_text(
+        '# t\n\n```{.python exec="on" result="text"}\nfrom nnmath import sigmoid_derivative\n'
+        'print(f"derivative at 0: {sigmoid_derivative(0.0)}")\n```\n'
+    )
+    config = {
+        "INHERIT": str(root / "mkdocs.yml"),
+        "docs_dir": str(docs),
+        "nav": [{"t": "index.md"}],
+        "hooks": [str(root / "docs" / "hooks" / h) for h in ("vendored.py", "fresh_package.py")],
+        "theme": {"custom_dir": str(root / "docs" / "overrides")},
+        "watch": [],
+    }
+    (tmp_path / "mkdocs.yml").write_text(json.dumps(config))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            REBUILD_SCRIPT,
+            str(tmp_path / "mkdocs.yml"),
+            str(tmp_path / "site"),
+            str(tmp_path / "pkg"),
+        ],
+        cwd=tmp_path,  # not the repository: `python -c` puts the cwd first on sys.path
+        env={**__import__("os").environ, "PYTHONPATH": str(tmp_path / "pkg"), "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    # first build: 0.25 (no match); second build, after the edit: 0.5
+    assert result.stdout.split() == ["0", "1"], result.stdout

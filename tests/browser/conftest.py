@@ -120,7 +120,7 @@ def write_fixture_site(directory: Path, pages: dict[str, str], site_url: str) ->
         "docs_dir": str(docs),
         "nav": [{name.removesuffix(".md"): name} for name in pages],
         # Paths in mkdocs.yml are relative to it: give them again, absolute.
-        "hooks": [str(ROOT / "docs/hooks/vendored.py")],
+        "hooks": [str(ROOT / "docs/hooks" / name) for name in ("vendored.py", "fresh_package.py")],
         "theme": {"custom_dir": str(ROOT / "docs/overrides")},
         "watch": [],
     }
