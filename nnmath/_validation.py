@@ -60,6 +60,17 @@ def check_not_empty(arr: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
 
 
+def check_count(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise ValueError unless it is an integer >= ``minimum``.
+
+    ``True`` and ``2.0`` are refused: a width, a batch size or an epoch count is a whole number.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else "a non-negative integer"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    return int(value)
+
+
 def check_positive(value, name: str) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
     value = check_real(value, name)

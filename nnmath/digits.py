@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_count
 from .losses import softmax_cross_entropy
 from .optimizers import Adam
 from .training import accuracy, mlp, one_hot, train_epoch
@@ -144,8 +145,7 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
     # --8<-- [start:train_digits-2]
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    check_count(epochs, "epochs", minimum=0)
     data = load_digits_split(seed=seed)
     rng = np.random.default_rng(seed)
     model = mlp([NUM_PIXELS, hidden, NUM_CLASSES], "relu", rng)

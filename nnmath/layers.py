@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_finite, check_ndim
+from ._validation import as_float_array, check_count, check_finite, check_ndim
 from .activations import (
     relu,
     relu_derivative,
@@ -59,8 +59,8 @@ def _check_backward_inputs(X, W, dZ):
 
 
 def _check_init(in_features, out_features, rng, dtype):
-    _check_width(in_features, "in_features")
-    _check_width(out_features, "out_features")
+    check_count(in_features, "in_features")
+    check_count(out_features, "out_features")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if np.dtype(dtype).kind != "f":
@@ -304,12 +304,6 @@ _ACTIVATIONS = {
 }
 
 
-def _check_width(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 # --8<-- [start:dense]
 class Dense:
     # --8<-- [end:dense]
@@ -386,8 +380,8 @@ class Dense:
     # --8<-- [start:dense-2]
 
     def __init__(self, in_features, out_features, activation="relu", rng=None, dtype=np.float64):
-        in_features = _check_width(in_features, "in_features")
-        out_features = _check_width(out_features, "out_features")
+        in_features = check_count(in_features, "in_features")
+        out_features = check_count(out_features, "out_features")
         if activation not in _ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of 'relu', 'sigmoid', 'tanh' or None, got {activation!r}"

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_finite, check_ndim, check_not_empty
+from ._validation import as_float_array, check_count, check_finite, check_ndim, check_not_empty
 from .layers import Dense, Sequential
 from .losses import softmax_cross_entropy, softmax_cross_entropy_gradient
 
 __all__ = ["one_hot", "accuracy", "minibatches", "mlp", "train_step", "train_epoch"]
 
 
-def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else "a non-negative integer"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-    return int(value)
-
-
 def _check_labels(labels, num_classes=None):
     if num_classes is not None:
-        _check_count(num_classes, "num_classes")
+        check_count(num_classes, "num_classes")
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
@@ -150,8 +143,8 @@ def minibatches(n, batch_size, rng):
     assert sorted(np.concatenate(batches)) == list(range(10))
     ```
     """
-    _check_count(n, "n", minimum=0)
-    _check_count(batch_size, "batch_size")
+    check_count(n, "n", minimum=0)
+    check_count(batch_size, "batch_size")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     order = rng.permutation(n)
