@@ -25,6 +25,14 @@ def pytest_markdown_docs_globals():
     return {"print": _quiet_print}
 
 
+def away_from_kink(rng, shape, margin):
+    """Normal samples with every |x| >= margin, so ReLU's kink at 0 is never within h of a point."""
+    import numpy as np
+
+    x = rng.normal(size=shape)
+    return np.where(np.abs(x) < margin, np.copysign(2 * margin, x), x)
+
+
 @pytest.fixture
 def rng(request):
     """A seeded ``np.random.Generator``; parametrize ``seed`` to vary it."""

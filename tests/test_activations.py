@@ -19,16 +19,11 @@ from nnmath import (
     tanh,
     tanh_derivative,
 )
+from tests.conftest import away_from_kink
 
 SEEDS = [0, 1, 2]
 SHAPES = [(7,), (3, 4), (2, 3, 5)]
 ELEMENTWISE = [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)]
-
-
-def away_from_kink(rng, shape, margin=1e-2):
-    """Normal samples with every |x| >= margin, so ReLU's kink at 0 is never within h."""
-    x = rng.normal(size=shape)
-    return np.where(np.abs(x) < margin, np.sign(x + 1e-300) * margin * 2, x)
 
 
 @pytest.mark.parametrize("x", [-30.0, -2.5, -0.1, 0.0, 0.3, 4.0, 30.0])
@@ -85,7 +80,7 @@ def test_elementwise_functions_do_not_modify_input(f, df):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_elementwise_gradient_check(f, df, shape, seed):
     rng = np.random.default_rng(seed)
-    x = away_from_kink(rng, shape)
+    x = away_from_kink(rng, shape, margin=1e-2)
     upstream = rng.normal(size=shape)  # random: all-ones would hide a mix-up of entries
     err = check_gradient(lambda v: np.sum(upstream * f(v)), x.copy(), upstream * df(x))
     assert err < 1e-7

@@ -16,6 +16,7 @@ from nnmath import (
     tanh,
     tanh_derivative,
 )
+from tests.conftest import away_from_kink
 
 SEEDS = [0, 1, 2]
 SHAPES = [(1,), (5,), (3, 4), (2, 3, 2)]
@@ -130,19 +131,13 @@ def test_relative_error_refuses_to_broadcast(shape_b):
 # --- check_gradient: what it accepts and what it catches -------------------------------
 
 
-def away_from_kink(rng, shape, margin=1e-3):
-    """Normal samples with every |x| >= margin (a thousand times the default h)."""
-    x = rng.normal(size=shape)
-    return np.where(np.abs(x) < margin, np.copysign(2 * margin, x), x)
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(
     "f, df", [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)]
 )
 def test_check_gradient_accepts_correct_derivatives(seed, f, df):
     rng = np.random.default_rng(seed)
-    x = away_from_kink(rng, (4, 3))
+    x = away_from_kink(rng, (4, 3), margin=1e-3)  # a thousand times the default h
     g = rng.normal(size=x.shape)  # random upstream gradient
     assert check_gradient(lambda v: np.sum(g * f(v)), x, g * df(x)) < 1e-7
 
@@ -159,7 +154,7 @@ def test_check_gradient_accepts_correct_derivatives(seed, f, df):
 )
 def test_check_gradient_catches_wrong_derivatives(seed, f, wrong_df):
     rng = np.random.default_rng(seed)
-    x = away_from_kink(rng, 6)
+    x = away_from_kink(rng, 6, margin=1e-3)
     g = rng.normal(size=6)
     assert check_gradient(lambda v: np.sum(g * f(v)), x, g * wrong_df(x)) > 1e-2
 
