@@ -1,24 +1,38 @@
-"""Input checks shared by every public function.
+"""Input checks, and the decorator that runs them once, at the boundary.
 
 The teaching code stays short because the checks live here. Each check raises a
 ``TypeError`` or ``ValueError`` whose message names the argument and the shape or
 value at fault, so a mistake fails loudly instead of being broadcast away.
+
+What a check costs decides where it runs. Shape, dtype and type checks cost a few
+attribute reads, whatever the size of the array. Scanning an array for NaN costs as much
+as an element-wise operation on it, so ``train_step`` does not scan its batch: it checks
+that the loss it computed is finite before it changes any weight (a NaN anywhere in the
+batch or the weights reaches the loss).
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
+
 import numpy as np
 
 __all__: list[str] = []
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", None)
 
 
 def as_float_array(x, name: str) -> np.ndarray:
     """Return ``x`` as a floating-point array without copying when possible.
 
     float16/float32/float64 inputs keep their dtype (no silent upcast); integer and
-    boolean inputs become float64. Complex, object and string inputs raise TypeError.
+    boolean inputs become float64. Complex, object, string and ragged inputs raise.
     """
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError as err:  # a ragged nested list: [[1, 2], [3]]
+        raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
     if arr.dtype.kind == "f":
         return arr
     if arr.dtype.kind in "iub":
@@ -48,7 +62,7 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise ValueError if ``arr`` holds NaN or an infinity."""
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)
         raise ValueError(f"{name} must be finite, found {arr[where]} at index {where}")
@@ -63,7 +77,8 @@ def check_not_empty(arr: np.ndarray, name: str) -> None:
 def check_count(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise ValueError unless it is an integer >= ``minimum``.
 
-    ``True`` and ``2.0`` are refused: a width, a batch size or an epoch count is a whole number.
+    ``True`` and ``2.0`` are refused: a width, a batch size or an epoch count is a whole
+    number.
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         kind = "a positive integer" if minimum == 1 else "a non-negative integer"
@@ -89,9 +104,94 @@ def check_unit_interval(value, name: str) -> float:
 
 def check_real(value, name: str) -> float:
     """Return ``value`` as a finite Python float, or raise TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, bool) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     return value
+
+
+def check_distribution(y_true):
+    """Targets must be probability vectors: entries in [0, 1], each row summing to 1."""
+    if np.any(y_true < 0) or np.any(y_true > 1):
+        raise ValueError(
+            "y_true must hold probabilities in [0, 1], "
+            f"got values from {y_true.min()} to {y_true.max()}"
+        )
+    sums = y_true.sum(axis=-1)
+    tol = 1e-6 if y_true.dtype == np.float64 else 1e-3
+    if not np.allclose(sums, 1.0, rtol=0, atol=tol):
+        worst = sums.flat[np.argmax(np.abs(sums - 1))]
+        raise ValueError(
+            "each row of y_true must sum to 1 (one-hot or soft labels), "
+            f"found a row summing to {worst}"
+        )
+
+
+def check_rng(rng, name: str = "rng") -> np.random.Generator:
+    """Return ``rng``, or raise TypeError unless it is a ``numpy.random.Generator``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def check_activation(activation):
+    """Return ``activation``, or raise ValueError unless it names a known activation."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            "activation must be one of 'relu', 'sigmoid', 'tanh' or None, "
+            f"got {activation!r}"
+        )
+    return activation
+
+
+def check_float_dtype(dtype) -> np.dtype:
+    """Return ``np.dtype(dtype)``, or raise TypeError unless it is a float dtype."""
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(
+            f"dtype must be a float dtype such as np.float64, got {np.dtype(dtype)}"
+        )
+    return np.dtype(dtype)
+
+
+# --- the boundary ---------------------------------------------------------------------
+
+_inside = contextvars.ContextVar("nnmath_inside_a_public_call", default=False)
+
+
+def guarded(check, *, calls_user_code=False):
+    """Decorate a public function or method so that ``check`` guards its input once.
+
+    ``check`` takes the same arguments as the decorated function, raises ``TypeError`` or
+    ``ValueError`` with a message naming the argument at fault, and returns the arguments,
+    converted, as a tuple. It runs only on the outermost nnmath call: while a public call
+    runs, the public functions it calls in turn (``Dense.forward`` calling ``linear``,
+    ``train_step`` calling the model, the loss and the optimizer) skip their checks, because
+    their caller has already checked what they receive. So each page's listing is the
+    math, and the checks cost once per call from the user's code, not once per layer.
+
+    A function that runs the user's code (``numerical_gradient`` calls ``f``) passes
+    ``calls_user_code=True``: calls made inside it are checked again.
+    """
+
+    def decorate(math):
+        @functools.wraps(math)
+        def public(*args, **kwargs):
+            if _inside.get():
+                return math(*args, **kwargs)
+            args = check(*args, **kwargs)
+            if calls_user_code:
+                return math(*args)
+            token = _inside.set(True)
+            try:
+                return math(*args)
+            finally:
+                _inside.reset(token)
+
+        public.check = check
+        return public
+
+    return decorate

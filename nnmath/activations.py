@@ -1,23 +1,20 @@
 r"""Activation functions and their derivatives.
 
-Every element-wise activation ``f`` sits right above its derivative ``f'`` so a
-reader sees both on one screen. All functions take any shape, never modify their
-input, and return a new array of the same shape and floating dtype (float32 stays
-float32; integers become float64).
+Each element-wise activation ``f`` sits right above its derivative ``f'``. They take any
+shape, never modify their input, and return a new array of the same shape and float
+dtype (float32 stays float32; integers become float64).
 
-NaN policy: element-wise activations propagate NaN (a NaN in gives NaN out, with
-no warning) and map $\pm\infty$ to their limits. ``softmax`` raises
-``ValueError`` on NaN or $+\infty$, because no probability vector is defined
-for them; $-\infty$ is allowed (it gives probability 0) as long as every
-slice keeps at least one finite logit. ``softmax_backward`` also raises on a
-NaN or infinite ``grad_output``. Finite logits never warn, however large.
+NaN policy: element-wise activations propagate NaN and map $\pm\infty$ to their limits.
+``softmax`` raises ``ValueError`` on NaN or $+\infty$ (no probability vector is defined
+for them); $-\infty$ gives probability 0 as long as every slice keeps a finite logit.
+Finite logits never warn, however large.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_finite, check_ndim
+from ._validation import as_float_array, check_finite, check_ndim, guarded
 
 __all__ = [
     "sigmoid",
@@ -32,21 +29,23 @@ __all__ = [
 ]
 
 
-# --8<-- [start:sigmoid]
+def _real_array(x):
+    return (as_float_array(x, "x"),)
+
+
+@guarded(_real_array)
 def sigmoid(x):
-    # --8<-- [end:sigmoid]
-    r"""Logistic sigmoid, computed without overflow.
+    r"""Logistic sigmoid $\sigma(x) = 1 / (1 + e^{-x})$, computed without overflow.
 
     Parameters
     ----------
     x : array_like of float, any shape
-        Pre-activations. Integers are converted to float64; float32 stays float32.
+        Pre-activations. Integers become float64; float32 stays float32.
 
     Returns
     -------
     numpy.ndarray
-        $\sigma(x)$ element-wise, same shape and float dtype as ``x``,
-        every value in $[0, 1]$.
+        $\sigma(x)$ element-wise, same shape and float dtype as ``x``, in $[0, 1]$.
 
     Raises
     ------
@@ -55,20 +54,8 @@ def sigmoid(x):
 
     Notes
     -----
-    $$
-    \sigma(x) = \frac{1}{1 + e^{-x}}
-    $$
-
-    The direct formula overflows in $e^{-x}$ for $x \lesssim -710$
-    (float64). With $e = e^{-|x|} \in (0, 1]$ the code uses the two
-    algebraically equal forms
-
-    $$
-    \sigma(x) = \begin{cases} \frac{1}{1 + e} & x \ge 0 \\ \frac{e}{1 + e} & x < 0 \end{cases}
-    $$
-
-    so no exponential ever exceeds 1. NaN propagates; $\sigma(\pm\infty)$
-    is 1 or 0.
+    With $e = e^{-|x|} \in (0, 1]$:
+    $\sigma(x) = 1/(1 + e)$ for $x \ge 0$ and $e/(1 + e)$ for $x < 0$.
 
     References
     ----------
@@ -84,15 +71,13 @@ def sigmoid(x):
     assert np.allclose(sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
     ```
     """
-    # --8<-- [start:sigmoid-2]
-    x = as_float_array(x, "x")
     e = np.exp(-np.abs(x))  # always in (0, 1]: cannot overflow
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+@guarded(_real_array)
 def sigmoid_derivative(x):
-    # --8<-- [end:sigmoid-2]
-    r"""Derivative of [`sigmoid`][nnmath.sigmoid] with respect to its input.
+    r"""Derivative of [`sigmoid`][nnmath.sigmoid], $\sigma'(x) = \sigma(x)(1 - \sigma(x))$.
 
     Parameters
     ----------
@@ -102,25 +87,16 @@ def sigmoid_derivative(x):
     Returns
     -------
     numpy.ndarray
-        $\sigma'(x)$ element-wise, same shape and float dtype as ``x``,
-        every value in $[0, 0.25]$.
+        Same shape and float dtype as ``x``, values in $[0, 0.25]$.
 
     Raises
     ------
     TypeError
         If ``x`` is not real-valued.
 
-    Notes
-    -----
-    $$
-    \sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)
-    $$
-
-    The maximum, 0.25, is reached at $x = 0$.
-
     References
     ----------
-    Goodfellow, Bengio and Courville, *Deep Learning* (2016), section 6.2.2.2.
+    Goodfellow et al., *Deep Learning* (2016), section 6.2.2.2.
 
     Examples
     --------
@@ -130,18 +106,13 @@ def sigmoid_derivative(x):
     assert sigmoid_derivative(0.0) == 0.25
     ```
     """
-    # --8<-- [start:sigmoid-3]
     s = sigmoid(x)
     return s * (1 - s)
 
 
-# --8<-- [end:sigmoid-3]
-
-
-# --8<-- [start:relu]
+@guarded(_real_array)
 def relu(x):
-    # --8<-- [end:relu]
-    r"""Rectified linear unit, $\max(0, x)$ element-wise.
+    r"""Rectified linear unit, $\operatorname{ReLU}(x) = \max(0, x)$ element-wise.
 
     Parameters
     ----------
@@ -158,16 +129,10 @@ def relu(x):
     TypeError
         If ``x`` is not real-valued.
 
-    Notes
-    -----
-    $$
-    \operatorname{ReLU}(x) = \max(0, x)
-    $$
-
     References
     ----------
-    Nair and Hinton, "Rectified Linear Units Improve Restricted Boltzmann
-    Machines", ICML 2010; Goodfellow et al., *Deep Learning*, section 6.3.1.
+    Nair and Hinton, "Rectified Linear Units Improve Restricted Boltzmann Machines",
+    ICML 2010.
 
     Examples
     --------
@@ -178,14 +143,12 @@ def relu(x):
     assert np.array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0])
     ```
     """
-    # --8<-- [start:relu-2]
-    x = as_float_array(x, "x")
     return np.maximum(x, 0)
 
 
+@guarded(_real_array)
 def relu_derivative(x):
-    # --8<-- [end:relu-2]
-    r"""Derivative of [`relu`][nnmath.relu], with the convention $\operatorname{ReLU}'(0) = 0$.
+    r"""Derivative of [`relu`][nnmath.relu]: 1 where $x > 0$, else 0 (also at 0).
 
     Parameters
     ----------
@@ -195,8 +158,8 @@ def relu_derivative(x):
     Returns
     -------
     numpy.ndarray
-        1 where ``x > 0``, 0 where ``x <= 0``, NaN where ``x`` is NaN; same shape
-        and float dtype as ``x``.
+        1 where ``x > 0``, 0 where ``x <= 0``, NaN where ``x`` is NaN; same shape and
+        float dtype as ``x``.
 
     Raises
     ------
@@ -205,12 +168,8 @@ def relu_derivative(x):
 
     Notes
     -----
-    $$
-    \operatorname{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
-    $$
-
-    ReLU has no derivative at 0 (the left slope is 0, the right slope is 1);
-    any value in $[0, 1]$ is a valid subgradient. We pick 0, as PyTorch does.
+    $\operatorname{ReLU}'(0) = 0$ is a choice (any value in $[0, 1]$ is a
+    subgradient); PyTorch makes the same one.
 
     References
     ----------
@@ -222,21 +181,18 @@ def relu_derivative(x):
     import numpy as np
     from nnmath import relu_derivative
 
-    assert np.array_equal(relu_derivative(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 1.0])
+    x = np.array([-2.0, 0.0, 3.0])
+    assert np.array_equal(relu_derivative(x), [0.0, 0.0, 1.0])
     ```
     """
-    # --8<-- [start:relu-3]
-    x = as_float_array(x, "x")
-    return np.where(np.isnan(x), x, x > 0).astype(x.dtype)
+    slope = np.array(x > 0, dtype=x.dtype)  # 1 where x > 0, else 0: ReLU'(0) = 0
+    slope[np.isnan(x)] = np.nan  # NaN in, NaN out
+    return slope
 
 
-# --8<-- [end:relu-3]
-
-
-# --8<-- [start:tanh]
+@guarded(_real_array)
 def tanh(x):
-    # --8<-- [end:tanh]
-    r"""Hyperbolic tangent element-wise.
+    r"""Hyperbolic tangent element-wise, $\tanh(x) = 2\sigma(2x) - 1$.
 
     Parameters
     ----------
@@ -253,14 +209,6 @@ def tanh(x):
     TypeError
         If ``x`` is not real-valued.
 
-    Notes
-    -----
-    $$
-    \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} = 2\sigma(2x) - 1
-    $$
-
-    ``np.tanh`` is already stable for every finite input.
-
     References
     ----------
     Goodfellow et al., *Deep Learning* (2016), section 6.3.2.
@@ -275,14 +223,12 @@ def tanh(x):
     assert np.allclose(tanh(x), 2 * sigmoid(2 * x) - 1)
     ```
     """
-    # --8<-- [start:tanh-2]
-    x = as_float_array(x, "x")
     return np.tanh(x)
 
 
+@guarded(_real_array)
 def tanh_derivative(x):
-    # --8<-- [end:tanh-2]
-    r"""Derivative of [`tanh`][nnmath.tanh] with respect to its input.
+    r"""Derivative of [`tanh`][nnmath.tanh], $\tanh'(x) = 1 - \tanh^2(x)$.
 
     Parameters
     ----------
@@ -299,12 +245,6 @@ def tanh_derivative(x):
     TypeError
         If ``x`` is not real-valued.
 
-    Notes
-    -----
-    $$
-    \tanh'(x) = 1 - \tanh^2(x)
-    $$
-
     References
     ----------
     Goodfellow et al., *Deep Learning* (2016), section 6.3.2.
@@ -317,32 +257,38 @@ def tanh_derivative(x):
     assert tanh_derivative(0.0) == 1.0
     ```
     """
-    # --8<-- [start:tanh-3]
-    t = tanh(x)
+    t = np.tanh(x)
     return 1 - t * t
 
 
-# --8<-- [end:tanh-3]
-
-
-def _check_logits(z, axis):
+def _logits(z, axis=-1):
     z = as_float_array(z, "z")
     check_ndim(z, "z", (1, 2))
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"axis must be an int in [-{z.ndim}, {z.ndim}) for z.shape={z.shape}, got {axis!r}")
+    if (
+        isinstance(axis, bool)
+        or not isinstance(axis, (int, np.integer))
+        or not -z.ndim <= axis < z.ndim
+    ):
+        raise ValueError(
+            f"axis must be an int in [-{z.ndim}, {z.ndim}) for z.shape={z.shape}, "
+            f"got {axis!r}"
+        )
     if z.shape[axis] == 0:
-        raise ValueError(f"z must have at least one entry along axis {axis}, got shape {z.shape}")
+        raise ValueError(
+            f"z must have at least one entry along axis {axis}, got shape {z.shape}"
+        )
     if np.isnan(z).any() or np.isposinf(z).any():
         raise ValueError("z must not contain NaN or +inf: softmax is undefined there")
     if np.isneginf(z).all(axis=axis).any():
-        raise ValueError(f"every slice of z along axis {axis} needs a finite logit, got all -inf")
-    return z
+        raise ValueError(
+            f"every slice of z along axis {axis} needs a finite logit, got all -inf"
+        )
+    return z, axis
 
 
-# --8<-- [start:softmax]
+@guarded(_logits)
 def softmax(z, axis=-1):
-    # --8<-- [end:softmax]
-    r"""Softmax along ``axis``, with the maximum subtracted for stability.
+    r"""Softmax along ``axis``, with the maximum subtracted so that nothing overflows.
 
     Parameters
     ----------
@@ -362,25 +308,19 @@ def softmax(z, axis=-1):
     TypeError
         If ``z`` is not real-valued.
     ValueError
-        If ``z`` is not 1-D or 2-D, ``axis`` is not an axis of ``z``, the class
-        axis is empty, ``z`` contains NaN or $+\infty$, or has a slice that is
-        entirely $-\infty$.
+        If ``z`` is not 1-D or 2-D, ``axis`` is not an axis of ``z``, the class axis is
+        empty, ``z`` contains NaN or $+\infty$, or a slice is entirely $-\infty$.
 
     Notes
     -----
     $$
-    \operatorname{softmax}(\mathbf{z})_i = \frac{e^{z_i}}{\sum_j e^{z_j}}
-    = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \quad m = \max_j z_j
+    \operatorname{softmax}(\mathbf{z})_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}},
+    \quad m = \max_j z_j
     $$
-
-    Subtracting $m$ changes nothing mathematically (it cancels) but keeps
-    every exponent $\le 0$, so $e^{z_i - m} \in (0, 1]$ never
-    overflows and the largest term is exactly 1, so the sum is at least 1.
 
     References
     ----------
-    Goodfellow et al., *Deep Learning* (2016), section 6.2.2.3 (softmax units)
-    and section 4.1 (overflow and underflow).
+    Goodfellow et al., *Deep Learning* (2016), sections 4.1 and 6.2.2.3.
 
     Examples
     --------
@@ -393,21 +333,19 @@ def softmax(z, axis=-1):
     assert np.allclose(p, softmax(np.array([0.0, 1.0, 2.0])))
     ```
     """
-    # --8<-- [start:softmax-2]
-    z = _check_logits(z, axis)
-    with np.errstate(over="ignore"):  # a gap beyond the float range gives -inf, and e^-inf = 0
-        shifted = z - np.max(z, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):  # a gap beyond the float range: -inf, and e^-inf = 0
+        shifted = z - z.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return e / e.sum(axis=axis, keepdims=True)
 
 
-# --8<-- [end:softmax-2]
+def _logits_last_axis(z):
+    return (_logits(z)[0],)
 
 
-# --8<-- [start:softmax_jacobian]
+@guarded(_logits_last_axis)
 def softmax_jacobian(z):
-    # --8<-- [end:softmax_jacobian]
-    r"""Jacobian of [`softmax`][nnmath.softmax] (over the last axis) at ``z``.
+    r"""Jacobian of [`softmax`][nnmath.softmax] over the last axis, $J = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top$.
 
     Parameters
     ----------
@@ -417,25 +355,13 @@ def softmax_jacobian(z):
     Returns
     -------
     numpy.ndarray
-        Shape ``(classes, classes)`` for a 1-D ``z``, ``(batch, classes, classes)``
-        for a 2-D one; entry ``[..., i, j]`` is $\partial s_i / \partial z_j$.
+        Shape ``(classes, classes)`` for a 1-D ``z``, ``(batch, classes, classes)`` for
+        a 2-D one; entry ``[..., i, j]`` is $\partial s_i / \partial z_j$.
 
     Raises
     ------
     TypeError, ValueError
         As for [`softmax`][nnmath.softmax].
-
-    Notes
-    -----
-    With $\mathbf{s} = \operatorname{softmax}(\mathbf{z})$,
-
-    $$
-    \frac{\partial s_i}{\partial z_j} = s_i(\delta_{ij} - s_j),
-    \qquad J = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top
-    $$
-
-    The Jacobian is symmetric, so a vector-Jacobian product equals a
-    Jacobian-vector product; see [`softmax_backward`][nnmath.softmax_backward].
 
     References
     ----------
@@ -452,15 +378,26 @@ def softmax_jacobian(z):
     assert np.allclose(J.sum(axis=0), 0.0)  # the outputs always sum to 1
     ```
     """
-    # --8<-- [start:softmax_jacobian-2]
-    s = softmax(z, axis=-1)
+    s = softmax(z)
     eye = np.eye(s.shape[-1], dtype=s.dtype)
     return s[..., :, None] * eye - s[..., :, None] * s[..., None, :]
 
 
+def _logits_and_upstream(z, grad_output):
+    (z,) = _logits_last_axis(z)
+    g = as_float_array(grad_output, "grad_output")
+    check_finite(g, "grad_output")
+    if g.shape != z.shape:
+        raise ValueError(
+            "grad_output must have the shape of z, "
+            f"got grad_output.shape={g.shape} and z.shape={z.shape}"
+        )
+    return z, g
+
+
+@guarded(_logits_and_upstream)
 def softmax_backward(z, grad_output):
-    # --8<-- [end:softmax_jacobian-2]
-    r"""Backpropagate ``grad_output`` through [`softmax`][nnmath.softmax] without forming the Jacobian.
+    r"""Backpropagate ``grad_output`` through [`softmax`][nnmath.softmax], in $O(n)$ per row.
 
     Parameters
     ----------
@@ -477,22 +414,17 @@ def softmax_backward(z, grad_output):
     Raises
     ------
     TypeError, ValueError
-        As for [`softmax`][nnmath.softmax]; ValueError also if the shapes differ
-        or ``grad_output`` holds NaN or an infinity.
+        As for [`softmax`][nnmath.softmax]; ValueError also if the shapes differ or
+        ``grad_output`` holds NaN or an infinity.
 
     Notes
     -----
-    Multiplying $\mathbf{g}$ by $J = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top$
-    collapses to an $O(n)$ formula per row:
-
-    $$
-    \frac{\partial L}{\partial z_j} = \sum_i g_i s_i(\delta_{ij} - s_j)
-    = s_j\Bigl(g_j - \sum_i g_i s_i\Bigr)
-    $$
+    $\partial L / \partial z_j = s_j \bigl(g_j - \sum_i g_i s_i\bigr)$, the product
+    $J\mathbf{g}$ without forming $J$.
 
     References
     ----------
-    Goodfellow et al., *Deep Learning* (2016), section 6.5 (back-propagation).
+    Goodfellow et al., *Deep Learning* (2016), section 6.5.
 
     Examples
     --------
@@ -505,15 +437,5 @@ def softmax_backward(z, grad_output):
     assert np.allclose(softmax_backward(z, g), softmax_jacobian(z) @ g)
     ```
     """
-    # --8<-- [start:softmax_jacobian-3]
-    s = softmax(z, axis=-1)
-    g = as_float_array(grad_output, "grad_output")
-    check_finite(g, "grad_output")
-    if g.shape != s.shape:
-        raise ValueError(
-            f"grad_output must have the shape of z, got grad_output.shape={g.shape} and z.shape={s.shape}"
-        )
-    return s * (g - np.sum(g * s, axis=-1, keepdims=True))
-
-
-# --8<-- [end:softmax_jacobian-3]
+    s = softmax(z)
+    return s * (grad_output - (grad_output * s).sum(axis=-1, keepdims=True))

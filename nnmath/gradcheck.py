@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_finite, check_positive
+from ._validation import as_float_array, check_finite, check_positive, guarded
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient"]
 
@@ -24,7 +24,19 @@ def _check_function(f, x):
         raise ValueError(f"f(x) must be finite at the point x, got {value}")
 
 
+def _point_and_step(f, x, h=1e-6):
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(
+            f"x must be a float numpy array perturbable in place, got {type(x).__name__}"
+        )
+    h = check_positive(h, "h")
+    check_finite(x, "x")
+    _check_function(f, x)
+    return f, x, h
+
+
 # --8<-- [start:numerical_gradient]
+@guarded(_point_and_step, calls_user_code=True)
 def numerical_gradient(f, x, h=1e-6):
     # --8<-- [end:numerical_gradient]
     r"""Central-difference estimate of the gradient of a scalar function.
@@ -87,9 +99,6 @@ def numerical_gradient(f, x, h=1e-6):
     # --8<-- [start:numerical_gradient-2]
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"x must be a float numpy array perturbable in place, got {type(x).__name__}")
-    h = check_positive(h, "h")
-    check_finite(x, "x")
-    _check_function(f, x)
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         original = x[i]
@@ -106,6 +115,17 @@ def numerical_gradient(f, x, h=1e-6):
 
 
 # --8<-- [start:relative_error]
+def _two_gradients(a, b):
+    a = as_float_array(a, "a").astype(np.float64)
+    b = as_float_array(b, "b").astype(np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    check_finite(a, "a")
+    check_finite(b, "b")
+    return a, b
+
+
+@guarded(_two_gradients)
 def relative_error(a, b):
     # --8<-- [end:relative_error]
     r"""Norm-wise relative error between two gradients of the same shape.
@@ -151,12 +171,6 @@ def relative_error(a, b):
     ```
     """
     # --8<-- [start:relative_error-2]
-    a = as_float_array(a, "a").astype(np.float64)
-    b = as_float_array(b, "b").astype(np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    check_finite(a, "a")
-    check_finite(b, "b")
     denominator = max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
     return float(np.linalg.norm(a - b) / denominator)
 
@@ -164,6 +178,17 @@ def relative_error(a, b):
 # --8<-- [end:relative_error-2]
 
 
+def _gradient_check_args(f, x, analytic, h=1e-6):
+    analytic = as_float_array(analytic, "analytic")
+    if isinstance(x, np.ndarray) and analytic.shape != x.shape:
+        raise ValueError(
+            "analytic must have the shape of x, "
+            f"got analytic.shape={analytic.shape} and x.shape={x.shape}"
+        )
+    return f, x, analytic, h
+
+
+@guarded(_gradient_check_args, calls_user_code=True)
 def check_gradient(f, x, analytic, h=1e-6):
     r"""Relative error between ``analytic`` and the numerical gradient of ``f`` at ``x``.
 
@@ -211,9 +236,4 @@ def check_gradient(f, x, analytic, h=1e-6):
     assert check_gradient(lambda v: tanh(v).sum(), x, tanh_derivative(x)) < 1e-7
     ```
     """
-    analytic = as_float_array(analytic, "analytic")
-    if isinstance(x, np.ndarray) and analytic.shape != x.shape:
-        raise ValueError(
-            f"analytic must have the shape of x, got analytic.shape={analytic.shape} and x.shape={x.shape}"
-        )
     return relative_error(analytic, numerical_gradient(f, x, h))

@@ -2,16 +2,25 @@ r"""Fully connected layers, their backward pass, weight initialization and stack
 
 Row-batch convention: ``X`` has shape ``(batch, in_features)``, ``W`` has shape
 ``(in_features, out_features)``, ``b`` has shape ``(out_features,)``, and
-``Z = X @ W + b``, ``A = f(Z)``. The pure math lives in [`linear`][nnmath.linear]
-and [`linear_backward`][nnmath.linear_backward]; [`Dense`][nnmath.Dense] only
-caches its inputs and wires the math together.
+``Z = X @ W + b``, ``A = f(Z)``. The math lives in [`linear`][nnmath.linear] and
+[`linear_backward`][nnmath.linear_backward]; [`Dense`][nnmath.Dense] caches its input
+and wires the math together.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_count, check_finite, check_ndim
+from ._validation import (
+    as_float_array,
+    check_activation,
+    check_count,
+    check_finite,
+    check_float_dtype,
+    check_ndim,
+    check_rng,
+    guarded,
+)
 from .activations import (
     relu,
     relu_derivative,
@@ -31,7 +40,8 @@ __all__ = [
 ]
 
 
-def _check_linear_shapes(X, W, b):
+def _matrices(X, W, names=("X", "W")):
+    X, W = (as_float_array(a, n) for a, n in zip((X, W), names))
     check_ndim(X, "X", (2,))
     check_ndim(W, "W", (2,))
     if X.shape[1] != W.shape[0]:
@@ -39,45 +49,32 @@ def _check_linear_shapes(X, W, b):
             f"X has {X.shape[1]} features per row but W expects {W.shape[0]}: "
             f"X.shape={X.shape}, W.shape={W.shape}"
         )
-    if b is not None:  # linear_backward has no b to check
-        check_ndim(b, "b", (1,))
-        if b.shape != (W.shape[1],):
-            raise ValueError(f"b must have shape ({W.shape[1]},) to match W.shape={W.shape}, got {b.shape}")
-        check_finite(b, "b")
-    check_finite(X, "X")
-    check_finite(W, "W")
+    return X, W
 
 
-def _check_backward_inputs(X, W, dZ):
-    X, W, dZ = (as_float_array(a, n) for a, n in ((X, "X"), (W, "W"), (dZ, "dZ")))
-    _check_linear_shapes(X, W, None)
-    expected = (X.shape[0], W.shape[1])
-    if dZ.shape != expected:
-        raise ValueError(f"dZ must have shape {expected} (batch, out_features), got {dZ.shape}")
-    check_finite(dZ, "dZ")
-    return X, W, dZ
+def _linear_inputs(X, W, b):
+    X, W = _matrices(X, W)
+    b = as_float_array(b, "b")
+    check_ndim(b, "b", (1,))
+    if b.shape != (W.shape[1],):
+        raise ValueError(
+            f"b must have shape ({W.shape[1]},) to match W.shape={W.shape}, got {b.shape}"
+        )
+    for arr, name in ((b, "b"), (X, "X"), (W, "W")):
+        check_finite(arr, name)
+    return X, W, b
 
 
-def _check_init(in_features, out_features, rng, dtype):
-    check_count(in_features, "in_features")
-    check_count(out_features, "out_features")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if np.dtype(dtype).kind != "f":
-        raise TypeError(f"dtype must be a float dtype such as np.float64, got {np.dtype(dtype)}")
-
-
-# --8<-- [start:linear]
+@guarded(_linear_inputs)
 def linear(X, W, b):
-    # --8<-- [end:linear]
-    r"""Affine map of a batch, $Z = XW + \mathbf{b}$.
+    r"""Affine map of a batch, $Z = XW + \mathbf{1}\,\mathbf{b}$.
 
     Parameters
     ----------
     X : array_like of float, shape (batch, in_features)
     W : array_like of float, shape (in_features, out_features)
     b : array_like of float, shape (out_features,)
-        Added to every row (NumPy broadcasting of a row vector).
+        The row $\mathbf{b}$, added to every row of $XW$ (broadcasting).
 
     Returns
     -------
@@ -89,18 +86,8 @@ def linear(X, W, b):
     TypeError
         If an input is not real-valued.
     ValueError
-        If ``X`` or ``W`` are not 2-D, ``b`` is not 1-D, the widths disagree, or
-        an input holds NaN or an infinity.
-
-    Notes
-    -----
-    $$
-    Z = XW + \mathbf{1}\,\mathbf{b}, \quad
-    Z_{ij} = \sum_{p} X_{ip} W_{pj} + b_j
-    $$
-
-    with $\mathbf{1}$ a column of ``batch`` ones and $\mathbf{b}$ a row of length
-    ``out_features``, so $\mathbf{1}\,\mathbf{b}$ repeats the bias on every row.
+        If ``X`` or ``W`` are not 2-D, ``b`` is not 1-D, the widths disagree, or an
+        input holds NaN or an infinity.
 
     References
     ----------
@@ -116,15 +103,25 @@ def linear(X, W, b):
     assert Z.shape == (4, 2) and np.all(Z == [3.0, 4.0])
     ```
     """
-    # --8<-- [start:linear-2]
-    X, W, b = (as_float_array(a, n) for a, n in ((X, "X"), (W, "W"), (b, "b")))
-    _check_linear_shapes(X, W, b)
     return X @ W + b
 
 
+def _backward_inputs(X, W, dZ):
+    X, W = _matrices(X, W)
+    dZ = as_float_array(dZ, "dZ")
+    expected = (X.shape[0], W.shape[1])
+    if dZ.shape != expected:
+        raise ValueError(
+            f"dZ must have shape {expected} (batch, out_features), got {dZ.shape}"
+        )
+    for arr, name in ((X, "X"), (W, "W"), (dZ, "dZ")):
+        check_finite(arr, name)
+    return X, W, dZ
+
+
+@guarded(_backward_inputs)
 def linear_backward(X, W, dZ):
-    # --8<-- [end:linear-2]
-    r"""Gradients of a loss through [`linear`][nnmath.linear].
+    r"""Gradients through [`linear`][nnmath.linear]: $dX = dZ\,W^\top$, $dW = X^\top dZ$, $d\mathbf{b} = \mathbf{1}^\top dZ$.
 
     Parameters
     ----------
@@ -139,30 +136,19 @@ def linear_backward(X, W, dZ):
     dX : numpy.ndarray of float, shape (batch, in_features)
     dW : numpy.ndarray of float, shape (in_features, out_features)
     db : numpy.ndarray of float, shape (out_features,)
-        Summed (not averaged) over the batch: any averaging already happened in
-        the loss gradient.
+        Summed (not averaged) over the batch: any averaging happened in the loss.
 
     Raises
     ------
     TypeError
         If an input is not real-valued.
     ValueError
-        If ``X`` or ``W`` are not 2-D, their widths disagree, ``dZ`` does not
-        have shape ``(batch, out_features)``, or an input holds NaN or an infinity.
-
-    Notes
-    -----
-    $$
-    dX = dZ\,W^\top, \qquad dW = X^\top dZ, \qquad d\mathbf{b} = \sum_{\text{rows}} dZ
-    $$
-
-    Each gradient has the shape of the thing it is the gradient of, which is a
-    quick way to remember where the transposes go.
+        If ``X`` or ``W`` are not 2-D, their widths disagree, ``dZ`` is not
+        ``(batch, out_features)``, or an input holds NaN or an infinity.
 
     References
     ----------
-    Goodfellow et al., *Deep Learning* (2016), section 6.5.4; CS231n notes,
-    "Derivatives, Backpropagation, and Vectorization".
+    Goodfellow et al., *Deep Learning* (2016), section 6.5.4.
 
     Examples
     --------
@@ -174,21 +160,24 @@ def linear_backward(X, W, dZ):
     assert dX.shape == (4, 3) and dW.shape == (3, 2) and np.all(db == 4.0)
     ```
     """
-    # --8<-- [start:linear-3]
-    X, W, dZ = _check_backward_inputs(X, W, dZ)
     dX = dZ @ W.T
     dW = X.T @ dZ
     db = dZ.sum(axis=0)
     return dX, dW, db
 
 
-# --8<-- [end:linear-3]
+def _init_args(in_features, out_features, rng, dtype=np.float64):
+    return (
+        check_count(in_features, "in_features"),
+        check_count(out_features, "out_features"),
+        check_rng(rng),
+        check_float_dtype(dtype),
+    )
 
 
-# --8<-- [start:init]
+@guarded(_init_args)
 def he_normal(in_features, out_features, rng, dtype=np.float64):
-    # --8<-- [end:init]
-    r"""He (Kaiming) normal initialization, for ReLU layers.
+    r"""He (Kaiming) normal initialization for ReLU layers, $W_{ij} \sim \mathcal{N}(0, 2/n_{\text{in}})$.
 
     Parameters
     ----------
@@ -201,7 +190,7 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     Returns
     -------
     numpy.ndarray
-        Shape ``(in_features, out_features)``, drawn from $\mathcal{N}(0, 2/n_{\text{in}})$.
+        Shape ``(in_features, out_features)``.
 
     Raises
     ------
@@ -209,15 +198,6 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
         If a width is not a positive integer.
     TypeError
         If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float dtype.
-
-    Notes
-    -----
-    ReLU zeroes about half of its inputs, halving the variance passed on; the
-    factor 2 restores it, so activations keep their scale through depth:
-
-    $$
-    W_{ij} \sim \mathcal{N}\!\left(0, \frac{2}{n_{\text{in}}}\right)
-    $$
 
     References
     ----------
@@ -233,15 +213,15 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     assert abs(W.var() - 2 / 1000) < 1e-4
     ```
     """
-    # --8<-- [start:init-2]
-    _check_init(in_features, out_features, rng, dtype)
     std = np.sqrt(2.0 / in_features)
     return (rng.standard_normal((in_features, out_features)) * std).astype(dtype)
 
 
+@guarded(_init_args)
 def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
-    # --8<-- [end:init-2]
-    r"""Glorot (Xavier) uniform initialization, for sigmoid, tanh and linear layers.
+    r"""Glorot (Xavier) uniform initialization, $W_{ij} \sim \mathcal{U}(-a, a)$ with $a = \sqrt{6 / (n_{\text{in}} + n_{\text{out}})}$.
+
+    For sigmoid, tanh and linear layers.
 
     Parameters
     ----------
@@ -254,7 +234,7 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     Returns
     -------
     numpy.ndarray
-        Shape ``(in_features, out_features)``, uniform on $[-a, a]$.
+        Shape ``(in_features, out_features)``.
 
     Raises
     ------
@@ -262,15 +242,6 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
         If a width is not a positive integer.
     TypeError
         If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float dtype.
-
-    Notes
-    -----
-    Choosing the variance $2/(n_{\text{in}} + n_{\text{out}})$ balances the
-    scale of activations going forward and of gradients going back:
-
-    $$
-    W_{ij} \sim \mathcal{U}(-a, a), \qquad a = \sqrt{\frac{6}{n_{\text{in}} + n_{\text{out}}}}
-    $$
 
     References
     ----------
@@ -287,27 +258,77 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     assert np.abs(W).max() <= np.sqrt(6 / 400)
     ```
     """
-    # --8<-- [start:init-3]
-    _check_init(in_features, out_features, rng, dtype)
     limit = np.sqrt(6.0 / (in_features + out_features))
     return rng.uniform(-limit, limit, size=(in_features, out_features)).astype(dtype)
 
 
-# --8<-- [end:init-3]
-
-
-_ACTIVATIONS = {
+_ACTIVATIONS = {  # name: (f, f', the initialization that keeps f's signal in scale)
     "relu": (relu, relu_derivative, he_normal),
     "sigmoid": (sigmoid, sigmoid_derivative, glorot_uniform),
     "tanh": (tanh, tanh_derivative, glorot_uniform),
     None: (None, None, glorot_uniform),
 }
+# A layer checks its input once, in forward and backward; it calls the unchecked math.
+_ACTIVATIONS = {
+    name: tuple(getattr(fn, "__wrapped__", fn) for fn in fns)
+    for name, fns in _ACTIVATIONS.items()
+}
 
 
-# --8<-- [start:dense]
+def _layer_args(
+    self, in_features, out_features, activation="relu", rng=None, dtype=np.float64
+):
+    in_features, out_features, rng, dtype = _init_args(
+        in_features, out_features, np.random.default_rng() if rng is None else rng, dtype
+    )
+    return self, in_features, out_features, check_activation(activation), rng, dtype
+
+
+def _layer_input(layer, X):
+    X = np.asarray(X)
+    if X.dtype.kind in "iub":
+        X = X.astype(layer.dtype)  # integer pixels and the like: no precision lost
+    X = as_float_array(X, "X")
+    n_in = layer.weights.shape[0]
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (batch, in_features={n_in}), got shape {X.shape}")
+    if X.shape[1] != n_in:
+        raise ValueError(
+            f"this layer expects {n_in} input features, got X with "
+            f"{X.shape[1]} (X.shape={X.shape})"
+        )
+    if X.dtype != layer.dtype:
+        raise TypeError(
+            f"X has dtype {X.dtype} but the layer's parameters are {layer.dtype}; "
+            f"convert with X.astype(np.{layer.dtype})"
+        )
+    check_finite(X, "X")
+    return layer, X
+
+
+def _upstream_gradient(layer, grad_output):
+    if layer._Z is None:
+        raise RuntimeError("backward() called before forward(): there is no cached input")
+    dA = as_float_array(grad_output, "grad_output")
+    if dA.shape != layer._Z.shape:
+        raise ValueError(
+            f"grad_output must have the shape of the last output {layer._Z.shape}, "
+            f"got {dA.shape}"
+        )
+    check_finite(dA, "grad_output")
+    return layer, dA
+
+
+def _after_backward(layer):
+    if layer.grad_weights is None:
+        raise RuntimeError(
+            "gradients() called before backward(): there are no gradients yet"
+        )
+    return (layer,)
+
+
 class Dense:
-    # --8<-- [end:dense]
-    r"""Fully connected layer $A = f(XW + \mathbf{b})$ that caches what backward needs.
+    r"""Fully connected layer $A = f(XW + \mathbf{1}\,\mathbf{b})$ that caches what backward needs.
 
     Parameters
     ----------
@@ -316,48 +337,37 @@ class Dense:
     out_features : int
         Number of neurons, the width of each output row.
     activation : {"relu", "sigmoid", "tanh", None}, default "relu"
-        Element-wise activation. ``None`` is the identity, used for the logits
-        that feed [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
+        Element-wise activation. ``None`` is the identity, used for the logits that
+        feed [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
     rng : numpy.random.Generator, optional
         Source of randomness for the initial weights. ``None`` draws a fresh,
         unseeded generator; pass one for reproducible runs.
     dtype : numpy dtype, default float64
-        Dtype of the parameters; ``forward`` requires float inputs of the same
-        dtype (integers are converted).
+        Dtype of the parameters; ``forward`` requires inputs of the same float dtype
+        (integers are converted).
 
     Attributes
     ----------
     weights : numpy.ndarray of float, shape (in_features, out_features)
-        $W$, initialized with [`he_normal`][nnmath.he_normal] for ReLU and
+        $W$: [`he_normal`][nnmath.he_normal] for ReLU,
         [`glorot_uniform`][nnmath.glorot_uniform] otherwise.
     bias : numpy.ndarray of float, shape (out_features,)
-        $\mathbf{b}$, initialized to zeros.
+        $\mathbf{b}$, zeros at first.
     grad_weights, grad_bias : numpy.ndarray or None
-        $dW$ and $d\mathbf{b}$ from the last ``backward``, same shapes as
-        ``weights`` and ``bias``.
+        $dW$ and $d\mathbf{b}$ from the last ``backward``.
 
     Raises
     ------
     ValueError
         If a width is not a positive integer or the activation is unknown; in
         ``forward``, if ``X`` is not 2-D, has the wrong width or holds NaN or an
-        infinity; in ``backward``, if ``grad_output`` has the wrong shape or is
-        not finite.
+        infinity; in ``backward``, if ``grad_output`` has the wrong shape or is not
+        finite.
     TypeError
-        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a
-        float dtype; in ``forward``, if ``X`` has another dtype than the layer.
+        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float
+        dtype; in ``forward``, if ``X`` has another dtype than the layer.
     RuntimeError
         If ``backward`` comes before ``forward``, or ``gradients`` before ``backward``.
-
-    Notes
-    -----
-    Forward, then backward given $dA = \partial L/\partial A$:
-
-    $$
-    Z = XW + \mathbf{b}, \quad A = f(Z); \qquad
-    dZ = dA \odot f'(Z), \quad dW = X^\top dZ, \quad d\mathbf{b} = \sum_{\text{rows}} dZ,
-    \quad dX = dZ\,W^\top
-    $$
 
     References
     ----------
@@ -377,102 +387,82 @@ class Dense:
     ```
     """
 
-    # --8<-- [start:dense-2]
+    @guarded(_layer_args)
+    def __init__(
+        self, in_features, out_features, activation="relu", rng=None, dtype=np.float64
+    ):
+        self.activation, self.dtype = activation, np.dtype(dtype)
+        self.f, self.f_prime, init = _ACTIVATIONS[activation]
+        self.weights = init(in_features, out_features, rng, dtype)
+        self.bias = np.zeros(out_features, dtype=dtype)
+        self.grad_weights = self.grad_bias = None
+        self._X = self._Z = None  # the cache: forward's input and pre-activation
 
-    def __init__(self, in_features, out_features, activation="relu", rng=None, dtype=np.float64):
-        in_features = check_count(in_features, "in_features")
-        out_features = check_count(out_features, "out_features")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of 'relu', 'sigmoid', 'tanh' or None, got {activation!r}"
-            )
-        if rng is None:
-            rng = np.random.default_rng()
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        self.activation = activation
-        self._f, self._f_prime, init = _ACTIVATIONS[activation]
-        self.dtype = np.dtype(dtype)
-        self.weights = init(in_features, out_features, rng, self.dtype)
-        self.bias = np.zeros(out_features, dtype=self.dtype)
-        self.grad_weights = None
-        self.grad_bias = None
-        self._X = None  # cache: the input of the last forward pass
-        self._Z = None  # cache: the pre-activation of the last forward pass
-
+    @guarded(_layer_input)
     def forward(self, X):
-        """Compute ``A = f(X @ W + b)`` for ``X`` of shape ``(batch, in_features)``; cache X and Z."""
-        X = self._check_input(X)
+        """``A = f(X @ W + b)`` for ``X`` of shape ``(batch, in_features)``."""
         Z = linear(X, self.weights, self.bias)
         self._X, self._Z = X, Z
-        return Z if self._f is None else self._f(Z)
+        return Z if self.f is None else self.f(Z)
 
+    @guarded(_upstream_gradient)
     def backward(self, grad_output):
-        """Take ``dA`` of shape ``(batch, out_features)``, store ``dW`` and ``db``, return ``dX``."""
-        if self._Z is None:
-            raise RuntimeError("backward() called before forward(): there is no cached input")
-        dA = as_float_array(grad_output, "grad_output")
-        check_finite(dA, "grad_output")
-        if dA.shape != self._Z.shape:
-            raise ValueError(
-                f"grad_output must have the shape of the last output {self._Z.shape}, got {dA.shape}"
-            )
-        dZ = dA if self._f_prime is None else dA * self._f_prime(self._Z)
+        """Take ``dA`` of shape ``(batch, out_features)``; store ``dW``, ``db``; return ``dX``."""
+        dA = grad_output
+        dZ = dA if self.f_prime is None else dA * self.f_prime(self._Z)
         dX, self.grad_weights, self.grad_bias = linear_backward(self._X, self.weights, dZ)
         return dX
 
     def parameters(self):
-        """Return ``[weights, bias]``: the arrays an optimizer updates in place."""
+        """``[weights, bias]``: the arrays an optimizer updates in place."""
         return [self.weights, self.bias]
 
+    @guarded(_after_backward)
     def gradients(self):
-        """Return ``[grad_weights, grad_bias]`` from the last backward pass."""
-        if self.grad_weights is None:
-            raise RuntimeError("gradients() called before backward(): there are no gradients yet")
+        """``[grad_weights, grad_bias]`` from the last backward pass."""
         return [self.grad_weights, self.grad_bias]
-
-    # --8<-- [end:dense-2]
-
-    def _check_input(self, X):
-        X = np.asarray(X)
-        if X.dtype.kind in "iub":
-            X = X.astype(self.dtype)  # integer pixels and the like: convert, no precision lost
-        X = as_float_array(X, "X")
-        if X.ndim != 2:
-            raise ValueError(
-                f"X must be 2-D (batch, in_features={self.weights.shape[0]}), got shape {X.shape}"
-            )
-        if X.shape[1] != self.weights.shape[0]:
-            raise ValueError(
-                f"this layer expects {self.weights.shape[0]} input features, got X with "
-                f"{X.shape[1]} (X.shape={X.shape})"
-            )
-        if X.dtype != self.dtype:
-            raise TypeError(
-                f"X has dtype {X.dtype} but the layer's parameters are {self.dtype}; "
-                f"convert with X.astype(np.{self.dtype})"
-            )
-        return X
 
     def __repr__(self):
         n_in, n_out = self.weights.shape
         return f"Dense({n_in}, {n_out}, activation={self.activation!r})"
 
 
-def _check_layers(layers):
+def _stack(self, layers):
     if not isinstance(layers, (list, tuple)):
-        raise TypeError(f"layers must be a list of Dense layers, got {type(layers).__name__}")
+        raise TypeError(
+            f"layers must be a list of Dense layers, got {type(layers).__name__}"
+        )
     layers = list(layers)
     for k, layer in enumerate(layers):
         if not isinstance(layer, Dense):
             raise TypeError(f"layers[{k}] must be a Dense layer, got {type(layer).__name__}")
-    return layers
+    if not layers:
+        raise ValueError("Sequential needs at least one layer")
+    for k, (a, b) in enumerate(zip(layers, layers[1:])):
+        if a.weights.shape[1] != b.weights.shape[0]:
+            raise ValueError(
+                f"layer {k} outputs {a.weights.shape[1]} features but layer {k + 1} "
+                f"expects {b.weights.shape[0]}"
+            )
+    return self, layers
 
 
-# --8<-- [start:sequential]
+def _model_input(model, X):
+    return model, _layer_input(model.layers[0], X)[1]
+
+
+def _model_upstream(model, grad_output):
+    return model, _upstream_gradient(model.layers[-1], grad_output)[1]
+
+
+def _model_after_backward(model):
+    for layer in model.layers:
+        _after_backward(layer)
+    return (model,)
+
+
 class Sequential:
-    # --8<-- [end:sequential]
-    r"""A stack of layers run in order forward and in reverse order backward.
+    r"""A stack of layers, run in order forward and in reverse order backward.
 
     Parameters
     ----------
@@ -483,17 +473,13 @@ class Sequential:
     Raises
     ------
     ValueError
-        If the list is empty or two consecutive widths disagree.
+        If the list is empty or two consecutive widths disagree; in ``forward`` and
+        ``backward``, as for [`Dense`][nnmath.Dense].
     TypeError
         If ``layers`` is not a list of [`Dense`][nnmath.Dense] layers.
     RuntimeError
-        From ``backward`` before any ``forward``, and ``gradients`` before any ``backward``.
-
-    Notes
-    -----
-    Forward is function composition, $f_L \circ \dots \circ f_1$; backward is
-    the chain rule applied right to left, each layer turning
-    $\partial L/\partial A^{(k)}$ into $\partial L/\partial A^{(k-1)}$.
+        From ``backward`` before any ``forward``, and ``gradients`` before any
+        ``backward``.
 
     References
     ----------
@@ -514,25 +500,18 @@ class Sequential:
     ```
     """
 
-    # --8<-- [start:sequential-2]
-
+    @guarded(_stack)
     def __init__(self, layers):
-        self.layers = _check_layers(layers)
-        if not self.layers:
-            raise ValueError("Sequential needs at least one layer")
-        for k, (a, b) in enumerate(zip(self.layers, self.layers[1:])):
-            if a.weights.shape[1] != b.weights.shape[0]:
-                raise ValueError(
-                    f"layer {k} outputs {a.weights.shape[1]} features but layer {k + 1} "
-                    f"expects {b.weights.shape[0]}"
-                )
+        self.layers = layers
 
+    @guarded(_model_input)
     def forward(self, X):
         """Run every layer in order; return the last layer's output."""
         for layer in self.layers:
             X = layer.forward(X)
         return X
 
+    @guarded(_model_upstream)
     def backward(self, grad_output):
         """Run every layer's backward in reverse order; return ``dX`` of the first."""
         for layer in reversed(self.layers):
@@ -543,9 +522,7 @@ class Sequential:
         """All parameters, layer by layer: ``[W1, b1, W2, b2, ...]``."""
         return [p for layer in self.layers for p in layer.parameters()]
 
+    @guarded(_model_after_backward)
     def gradients(self):
         """All gradients in the order of ``parameters()``: ``[dW1, db1, dW2, db2, ...]``."""
         return [g for layer in self.layers for g in layer.gradients()]
-
-
-# --8<-- [end:sequential-2]

@@ -1,14 +1,8 @@
-r"""Loss functions and their gradients.
+r"""Loss functions and their gradients with respect to the predictions.
 
-Conventions, used on every page:
-
-- ``mse`` averages over **every element** ($N$ = ``y_pred.size``).
-- ``cross_entropy`` and ``softmax_cross_entropy`` sum over classes and average
-  over **rows** (the batch); a 1-D input is a single sample.
-- Predictions and targets must have exactly the same shape: a column ``(n, 1)``
-  against a vector ``(n,)`` raises instead of broadcasting to ``(n, n)``.
-- Non-finite inputs (NaN, $\pm\infty$) raise ``ValueError``: a loss of NaN
-  would silently stop training.
+Every loss returns a Python float and refuses input it cannot score: shapes that differ
+(no broadcasting), empty arrays, NaN or infinities. ``mse`` averages over every element;
+the cross-entropies average over the rows of a batch (a 1-D input is one sample).
 """
 
 from __future__ import annotations
@@ -17,12 +11,15 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_distribution,
     check_finite,
     check_ndim,
     check_not_empty,
     check_real,
     check_same_shape,
+    guarded,
 )
+from .activations import softmax
 
 __all__ = [
     "mse",
@@ -31,6 +28,7 @@ __all__ = [
     "cross_entropy_gradient",
     "softmax_cross_entropy",
     "softmax_cross_entropy_gradient",
+    "softmax_cross_entropy_and_gradient",
     "log_softmax",
 ]
 
@@ -47,25 +45,9 @@ def _pair(y_pred, y_true, name_pred="y_pred", ndims=None):
     return y_pred, y_true.astype(y_pred.dtype, copy=False)
 
 
-def _check_distribution(y_true, axis=-1):
-    """Targets must be probability vectors: entries in [0, 1], each row summing to 1."""
-    if np.any(y_true < 0) or np.any(y_true > 1):
-        raise ValueError(
-            f"y_true must hold probabilities in [0, 1], got values from {y_true.min()} to {y_true.max()}"
-        )
-    sums = y_true.sum(axis=axis)
-    tol = 1e-6 if y_true.dtype == np.float64 else 1e-3
-    if not np.allclose(sums, 1.0, rtol=0, atol=tol):
-        worst = sums.flat[np.argmax(np.abs(sums - 1))]
-        raise ValueError(
-            f"each row of y_true must sum to 1 (one-hot or soft labels), found a row summing to {worst}"
-        )
-
-
-# --8<-- [start:mse]
+@guarded(_pair)
 def mse(y_pred, y_true):
-    # --8<-- [end:mse]
-    r"""Mean squared error, averaged over every element.
+    r"""Mean squared error over every element, $L = \frac{1}{N}\sum_i (y_i - \hat y_i)^2$.
 
     Parameters
     ----------
@@ -77,21 +59,15 @@ def mse(y_pred, y_true):
     Returns
     -------
     float
-        $L \ge 0$, zero exactly when ``y_pred == y_true``.
+        $L \ge 0$, averaged over all $N$ elements (not only the rows).
 
     Raises
     ------
     TypeError
         If an input is not real-valued.
     ValueError
-        If the shapes differ (no broadcasting), the input is empty, or holds
-        NaN or an infinity.
-
-    Notes
-    -----
-    $$
-    L = \frac{1}{N}\sum_{i=1}^{N} (y_i - \hat{y}_i)^2, \qquad N = \text{number of elements}
-    $$
+        If the shapes differ (no broadcasting), the input is empty, or holds NaN or an
+        infinity.
 
     References
     ----------
@@ -105,15 +81,13 @@ def mse(y_pred, y_true):
     assert mse([1.0, 2.0], [1.0, 4.0]) == 2.0  # (0 + 4) / 2
     ```
     """
-    # --8<-- [start:mse-2]
-    y_pred, y_true = _pair(y_pred, y_true)
     diff = y_pred - y_true
-    return float(np.mean(diff * diff))
+    return float((diff * diff).mean())
 
 
+@guarded(_pair)
 def mse_gradient(y_pred, y_true):
-    # --8<-- [end:mse-2]
-    r"""Gradient of [`mse`][nnmath.mse] with respect to ``y_pred``.
+    r"""Gradient of [`mse`][nnmath.mse], $\partial L / \partial \hat y_i = \frac{2}{N}(\hat y_i - y_i)$.
 
     Parameters
     ----------
@@ -123,21 +97,12 @@ def mse_gradient(y_pred, y_true):
     Returns
     -------
     numpy.ndarray
-        $\partial L / \partial \hat{y}$, same shape and float dtype as ``y_pred``.
+        Same shape and float dtype as ``y_pred``; $N$ counts every element.
 
     Raises
     ------
     TypeError, ValueError
         As for [`mse`][nnmath.mse].
-
-    Notes
-    -----
-    $$
-    \frac{\partial L}{\partial \hat{y}_i} = \frac{2}{N}(\hat{y}_i - y_i)
-    $$
-
-    $N$ counts every element, not only the rows: a batch of 4 samples with 3
-    outputs each has $N = 12$.
 
     References
     ----------
@@ -152,34 +117,41 @@ def mse_gradient(y_pred, y_true):
     assert np.array_equal(mse_gradient([1.0, 2.0], [1.0, 4.0]), [0.0, -2.0])
     ```
     """
-    # --8<-- [start:mse-3]
-    y_pred, y_true = _pair(y_pred, y_true)
     return (2 / y_pred.size) * (y_pred - y_true)
 
 
-# --8<-- [end:mse-3]
+def _probabilities(y_pred, y_true, epsilon=1e-15):
+    y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
+    if not 0 < check_real(epsilon, "epsilon") < 1:
+        raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
+    if np.any(y_pred < 0) or np.any(y_pred > 1):
+        raise ValueError(
+            f"y_pred must hold probabilities in [0, 1], got values from "
+            f"{y_pred.min()} to {y_pred.max()}; "
+            "pass logits to softmax_cross_entropy instead"
+        )
+    check_distribution(y_true)
+    return y_pred, y_true, float(epsilon)
 
 
-# --8<-- [start:cross_entropy]
+@guarded(_probabilities)
 def cross_entropy(y_pred, y_true, epsilon=1e-15):
-    # --8<-- [end:cross_entropy]
-    r"""Cross-entropy between predicted probabilities and target distributions.
+    r"""Cross-entropy of predicted probabilities, $L = -\sum_i y_i \log \hat y_i$.
 
     Parameters
     ----------
     y_pred : array_like of float, shape (classes,) or (batch, classes)
-        Predicted probabilities, each in $[0, 1]$ (for example softmax outputs).
+        Predicted probabilities in $[0, 1]$ (for example softmax outputs).
     y_true : array_like of float, same shape as y_pred
         One-hot or soft targets: entries in $[0, 1]$, each row summing to 1.
     epsilon : float, default 1e-15
-        Predictions are clipped to $[\epsilon, 1]$ before the log, so a
-        probability of exactly 0 gives a large finite loss instead of
-        $\infty$.
+        Predictions are clipped to $[\epsilon, 1]$ before the log, so a probability
+        of exactly 0 gives a large finite loss instead of $\infty$.
 
     Returns
     -------
     float
-        The loss of one sample (1-D input) or the mean over rows (2-D input).
+        The loss of one sample (1-D input) or the mean over the rows (2-D input).
 
     Raises
     ------
@@ -187,18 +159,8 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
         If an input is not real-valued.
     ValueError
         If the shapes differ, an input is not 1-D or 2-D, is empty or not finite,
-        ``y_pred`` leaves $[0, 1]$, ``y_true`` is not a probability
-        distribution per row, or ``epsilon`` is not in $(0, 1)$.
-
-    Notes
-    -----
-    $$
-    L = -\sum_{i} y_i \log \hat{y}_i, \qquad
-    L_{\text{batch}} = \frac{1}{B}\sum_{b=1}^{B}\Bigl(-\sum_i Y_{bi} \log \hat{Y}_{bi}\Bigr)
-    $$
-
-    Prefer [`softmax_cross_entropy`][nnmath.softmax_cross_entropy] on logits:
-    it needs no clipping and its gradient is exact.
+        ``y_pred`` leaves $[0, 1]$, a row of ``y_true`` is not a distribution, or
+        ``epsilon`` is not in $(0, 1)$.
 
     References
     ----------
@@ -214,42 +176,34 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
     assert np.isfinite(cross_entropy([0.0, 1.0], [1.0, 0.0]))  # log 0 clipped
     ```
     """
-    # --8<-- [start:cross_entropy-2]
-    y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
-    _check_probabilities(y_pred, epsilon)
-    _check_distribution(y_true)
-    per_row = -np.sum(y_true * np.log(np.clip(y_pred, epsilon, 1.0)), axis=-1)
-    return float(np.mean(per_row))
+    batch = y_pred.shape[0] if y_pred.ndim == 2 else 1
+    return float(-(y_true * np.log(np.clip(y_pred, epsilon, 1.0))).sum() / batch)
 
 
+@guarded(_probabilities)
 def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
-    # --8<-- [end:cross_entropy-2]
-    r"""Gradient of [`cross_entropy`][nnmath.cross_entropy] with respect to ``y_pred``.
+    r"""Gradient of [`cross_entropy`][nnmath.cross_entropy], $-\frac{1}{B}\, Y_{bi} / \hat Y_{bi}$.
 
     Parameters
     ----------
-    y_pred, y_true, epsilon
-        As for [`cross_entropy`][nnmath.cross_entropy].
+    y_pred : array_like of float, shape (classes,) or (batch, classes)
+        Predicted probabilities in $[0, 1]$.
+    y_true : array_like of float, same shape as y_pred
+        One-hot or soft targets.
+    epsilon : float, default 1e-15
+        The clip of [`cross_entropy`][nnmath.cross_entropy].
 
     Returns
     -------
     numpy.ndarray
-        $\partial L / \partial \hat{y}$, same shape and float dtype as ``y_pred``.
-        Where the clip is active ($\hat{y}_i < \epsilon$) the gradient is 0,
-        because the clipped function is flat there.
+        $\partial L / \partial \hat{y}$, same shape and float dtype as ``y_pred``;
+        0 where the clip is active ($\hat{y}_i < \epsilon$), where the clipped loss
+        is flat. $B$ is the number of rows (1 for a 1-D input).
 
     Raises
     ------
     TypeError, ValueError
         As for [`cross_entropy`][nnmath.cross_entropy].
-
-    Notes
-    -----
-    $$
-    \frac{\partial L}{\partial \hat{Y}_{bi}} = -\frac{1}{B}\,\frac{Y_{bi}}{\hat{Y}_{bi}}
-    $$
-
-    with $B = 1$ for a 1-D input.
 
     References
     ----------
@@ -265,32 +219,23 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
     assert np.allclose(g, [-2.0, 0.0])
     ```
     """
-    # --8<-- [start:cross_entropy-3]
-    y_pred, y_true = _pair(y_pred, y_true, ndims=(1, 2))
-    _check_probabilities(y_pred, epsilon)
-    _check_distribution(y_true)
     batch = y_pred.shape[0] if y_pred.ndim == 2 else 1
     clipped = np.clip(y_pred, epsilon, 1.0)
-    return np.where(y_pred >= epsilon, -y_true / clipped, 0.0).astype(y_pred.dtype) / batch
+    grad = np.where(y_pred >= epsilon, -y_true / clipped, 0.0).astype(y_pred.dtype)
+    return grad / batch
 
 
-# --8<-- [end:cross_entropy-3]
+def _finite_logits(z):
+    z = as_float_array(z, "z")
+    check_ndim(z, "z", (1, 2))
+    check_not_empty(z, "z")
+    check_finite(z, "z")
+    return (z,)
 
 
-def _check_probabilities(y_pred, epsilon):
-    if not 0 < check_real(epsilon, "epsilon") < 1:
-        raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
-    if np.any(y_pred < 0) or np.any(y_pred > 1):
-        raise ValueError(
-            f"y_pred must hold probabilities in [0, 1], got values from "
-            f"{y_pred.min()} to {y_pred.max()}; pass logits to softmax_cross_entropy instead"
-        )
-
-
-# --8<-- [start:softmax_cross_entropy]
+@guarded(_finite_logits)
 def log_softmax(z):
-    # --8<-- [end:softmax_cross_entropy]
-    r"""Logarithm of the softmax over the last axis, via log-sum-exp.
+    r"""Log of [`softmax`][nnmath.softmax] over the last axis, $z_i - m - \log\sum_j e^{z_j - m}$.
 
     Parameters
     ----------
@@ -300,9 +245,9 @@ def log_softmax(z):
     Returns
     -------
     numpy.ndarray
-        $\log \operatorname{softmax}(\mathbf{z})$, same shape and float dtype.
-        Always finite: a value below the float range (a logit gap over
-        $1.8\times10^{308}$ in float64) saturates at ``np.finfo(dtype).min``.
+        Same shape and float dtype as ``z``, always finite: a value below the float
+        range (a logit gap over $1.8\times10^{308}$ in float64) saturates at
+        ``np.finfo(dtype).min``.
 
     Raises
     ------
@@ -310,16 +255,6 @@ def log_softmax(z):
         If ``z`` is not real-valued.
     ValueError
         If ``z`` is not 1-D or 2-D, is empty, or is not finite.
-
-    Notes
-    -----
-    $$
-    \log \operatorname{softmax}(\mathbf{z})_i = z_i - m - \log\sum_j e^{z_j - m},
-    \qquad m = \max_j z_j
-    $$
-
-    Computing ``log(softmax(z))`` instead would take the log of an underflowed 0
-    for very negative logits.
 
     References
     ----------
@@ -334,19 +269,20 @@ def log_softmax(z):
     assert np.allclose(log_softmax(np.array([0.0, -2000.0])), [0.0, -2000.0])
     ```
     """
-    # --8<-- [start:softmax_cross_entropy-2]
-    z = as_float_array(z, "z")
-    check_ndim(z, "z", (1, 2))
-    check_not_empty(z, "z")
-    check_finite(z, "z")
-    with np.errstate(over="ignore"):  # a gap beyond the float range saturates instead of -inf
-        shifted = np.maximum(z - np.max(z, axis=-1, keepdims=True), np.finfo(z.dtype).min)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):  # a gap beyond the float range saturates
+        shifted = np.maximum(z - z.max(axis=-1, keepdims=True), np.finfo(z.dtype).min)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def _logits_and_targets(logits, y_true):
+    logits, y_true = _pair(logits, y_true, name_pred="logits", ndims=(1, 2))
+    check_distribution(y_true)
+    return logits, y_true
+
+
+@guarded(_logits_and_targets)
 def softmax_cross_entropy(logits, y_true):
-    # --8<-- [end:softmax_cross_entropy-2]
-    r"""Cross-entropy of ``softmax(logits)`` against ``y_true``, computed stably.
+    r"""Cross-entropy of ``softmax(logits)``, $L = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i$.
 
     Parameters
     ----------
@@ -358,22 +294,15 @@ def softmax_cross_entropy(logits, y_true):
     Returns
     -------
     float
-        The loss of one sample (1-D) or the mean over rows (2-D).
+        The loss of one sample (1-D) or the mean over the rows (2-D).
 
     Raises
     ------
     TypeError
         If an input is not real-valued.
     ValueError
-        If the shapes differ, an input is not 1-D or 2-D, is empty or not finite,
-        or ``y_true`` is not a distribution per row.
-
-    Notes
-    -----
-    $$
-    L = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i
-      = -\sum_i y_i \Bigl(z_i - \log\sum_j e^{z_j}\Bigr)
-    $$
+        If the shapes differ, an input is not 1-D or 2-D, is empty or not finite, or
+        a row of ``y_true`` is not a distribution.
 
     References
     ----------
@@ -386,44 +315,33 @@ def softmax_cross_entropy(logits, y_true):
     from nnmath import softmax_cross_entropy
 
     # a confident, correct prediction costs almost nothing, even with huge logits
-    assert softmax_cross_entropy(np.array([1000.0, 0.0]), np.array([1.0, 0.0])) < 1e-12
+    z, y = np.array([1000.0, 0.0]), np.array([1.0, 0.0])
+    assert softmax_cross_entropy(z, y) < 1e-12
     ```
     """
-    # --8<-- [start:softmax_cross_entropy-3]
-    logits, y_true = _pair(logits, y_true, name_pred="logits", ndims=(1, 2))
-    _check_distribution(y_true)
-    per_row = -np.sum(y_true * log_softmax(logits), axis=-1)
-    return float(np.mean(per_row))
+    batch = logits.shape[0] if logits.ndim == 2 else 1
+    return float(-(y_true * log_softmax(logits)).sum() / batch)
 
 
+@guarded(_logits_and_targets)
 def softmax_cross_entropy_gradient(logits, y_true):
-    # --8<-- [end:softmax_cross_entropy-3]
-    r"""Gradient of [`softmax_cross_entropy`][nnmath.softmax_cross_entropy] with respect to the logits.
+    r"""Gradient of [`softmax_cross_entropy`][nnmath.softmax_cross_entropy], $\frac{1}{B}(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})$.
 
     Parameters
     ----------
-    logits, y_true
-        As for [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
+    logits : array_like of float, shape (classes,) or (batch, classes)
+    y_true : array_like of float, same shape as logits
 
     Returns
     -------
     numpy.ndarray
-        $\partial L / \partial \mathbf{z}$, same shape and float dtype as ``logits``.
+        $\partial L / \partial \mathbf{z}$, same shape and float dtype as ``logits``;
+        $B$ is the number of rows (1 for a 1-D input).
 
     Raises
     ------
     TypeError, ValueError
         As for [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
-
-    Notes
-    -----
-    $$
-    \frac{\partial L}{\partial \mathbf{z}}
-    = \frac{1}{B}\bigl(\operatorname{softmax}(\mathbf{z}) - \mathbf{y}\bigr)
-    $$
-
-    with $B$ the number of rows ($B = 1$ for a 1-D input). This holds for any
-    target distribution whose entries sum to 1.
 
     References
     ----------
@@ -439,11 +357,53 @@ def softmax_cross_entropy_gradient(logits, y_true):
     assert np.allclose(softmax_cross_entropy_gradient(z, y), softmax(z) - y)
     ```
     """
-    # --8<-- [start:softmax_cross_entropy-4]
-    logits, y_true = _pair(logits, y_true, name_pred="logits", ndims=(1, 2))
-    _check_distribution(y_true)
     batch = logits.shape[0] if logits.ndim == 2 else 1
-    return (np.exp(log_softmax(logits)) - y_true) / batch
+    return (softmax(logits) - y_true) / batch
 
 
-# --8<-- [end:softmax_cross_entropy-4]
+@guarded(_logits_and_targets)
+def softmax_cross_entropy_and_gradient(logits, y_true):
+    r"""[`softmax_cross_entropy`][nnmath.softmax_cross_entropy] and its gradient from one log-softmax.
+
+    Parameters
+    ----------
+    logits : array_like of float, shape (classes,) or (batch, classes)
+    y_true : array_like of float, same shape as logits
+
+    Returns
+    -------
+    loss : float
+        As [`softmax_cross_entropy`][nnmath.softmax_cross_entropy] returns it.
+    grad : numpy.ndarray
+        As [`softmax_cross_entropy_gradient`][nnmath.softmax_cross_entropy_gradient]
+        returns it: $\frac{1}{B}(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})$.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
+
+    References
+    ----------
+    Goodfellow et al., *Deep Learning* (2016), section 6.2.2.3.
+
+    Examples
+    --------
+    ```python
+    import numpy as np
+    from nnmath import (
+        softmax_cross_entropy,
+        softmax_cross_entropy_and_gradient,
+        softmax_cross_entropy_gradient,
+    )
+
+    z, y = np.array([[2.0, 1.0, 0.1]]), np.array([[0.0, 1.0, 0.0]])
+    loss, grad = softmax_cross_entropy_and_gradient(z, y)
+    assert np.isclose(loss, softmax_cross_entropy(z, y))
+    assert np.allclose(grad, softmax_cross_entropy_gradient(z, y))
+    ```
+    """
+    batch = logits.shape[0] if logits.ndim == 2 else 1
+    log_p = log_softmax(logits)  # log of the predicted probabilities, computed once
+    loss = float(-(y_true * log_p).sum() / batch)
+    return loss, (np.exp(log_p) - y_true) / batch

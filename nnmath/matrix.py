@@ -2,12 +2,26 @@ r"""Matrix products by hand, to show what ``X @ W`` computes."""
 
 from __future__ import annotations
 
-from ._validation import as_float_array, check_ndim
+from ._validation import as_float_array, check_ndim, guarded
 
 __all__ = ["matmul_loops"]
 
 
 # --8<-- [start:matmul_loops]
+def _two_matrices(A, B):
+    A = as_float_array(A, "A")
+    B = as_float_array(B, "B")
+    check_ndim(A, "A", (2,))
+    check_ndim(B, "B", (2,))
+    if A.shape[1] != B.shape[0]:
+        raise ValueError(
+            f"A.shape={A.shape} and B.shape={B.shape}: "
+            f"inner dimensions {A.shape[1]} != {B.shape[0]}"
+        )
+    return A, B
+
+
+@guarded(_two_matrices)
 def matmul_loops(A, B):
     # --8<-- [end:matmul_loops]
     r"""Matrix product with three explicit Python loops.
@@ -51,14 +65,7 @@ def matmul_loops(A, B):
     ```
     """
     # --8<-- [start:matmul_loops-2]
-    A = as_float_array(A, "A")
-    B = as_float_array(B, "B")
-    check_ndim(A, "A", (2,))
-    check_ndim(B, "B", (2,))
-    m, n = A.shape
-    n_b, k = B.shape
-    if n != n_b:
-        raise ValueError(f"A.shape={A.shape} and B.shape={B.shape}: inner dimensions {n} != {n_b}")
+    (m, n), k = A.shape, B.shape[1]
     A, B = A.tolist(), B.tolist()
     result = [[0.0] * k for _ in range(m)]
     for i in range(m):  # each row of A

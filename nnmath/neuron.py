@@ -2,13 +2,36 @@ r"""A single artificial neuron: a weighted sum, a bias, and an activation."""
 
 from __future__ import annotations
 
-from ._validation import as_float_array, check_finite, check_ndim, check_real, check_same_shape
+from ._validation import (
+    as_float_array,
+    check_finite,
+    check_ndim,
+    check_real,
+    check_same_shape,
+    guarded,
+)
 from .activations import sigmoid
 
 __all__ = ["neuron"]
 
 
 # --8<-- [start:neuron]
+def _neuron_args(x, w, b, activation=sigmoid):
+    x = as_float_array(x, "x")
+    w = as_float_array(w, "w")
+    check_ndim(x, "x", (1,))
+    check_ndim(w, "w", (1,))
+    check_same_shape(x, w, "x", "w")
+    check_finite(x, "x")
+    check_finite(w, "w")
+    if not callable(activation):
+        raise TypeError(
+            f"activation must be a function such as nnmath.relu, got {activation!r}"
+        )
+    return x, w, check_real(b, "b"), activation
+
+
+@guarded(_neuron_args, calls_user_code=True)
 def neuron(x, w, b, activation=sigmoid):
     # --8<-- [end:neuron]
     r"""Output of one neuron, $y = f(\mathbf{w}^\top \mathbf{x} + b)$.
@@ -61,16 +84,7 @@ def neuron(x, w, b, activation=sigmoid):
     ```
     """
     # --8<-- [start:neuron-2]
-    x = as_float_array(x, "x")
-    w = as_float_array(w, "w")
-    check_ndim(x, "x", (1,))
-    check_ndim(w, "w", (1,))
-    check_same_shape(x, w, "x", "w")
-    check_finite(x, "x")
-    check_finite(w, "w")
-    if not callable(activation):
-        raise TypeError(f"activation must be a function such as nnmath.relu, got {activation!r}")
-    z = w @ x + check_real(b, "b")  # pre-activation: a weighted sum plus the bias
+    z = w @ x + b  # pre-activation: a weighted sum plus the bias
     return float(activation(z))
 
 

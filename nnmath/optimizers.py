@@ -1,60 +1,68 @@
 r"""Gradient-descent optimizers that update parameter arrays in place.
 
-Both optimizers share one calling convention: ``step(params, grads)`` takes two
-lists of arrays of matching shapes (for example ``model.parameters()`` and
-``model.gradients()``), updates every parameter in place, and counts as **one**
-time step however many parameters there are.
+Both optimizers share one calling convention: ``step(params, grads)`` takes two lists
+of arrays of matching shapes (for example ``model.parameters()`` and
+``model.gradients()``), updates every parameter in place, and counts as **one** time
+step however many parameters there are.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive, check_unit_interval
+from ._validation import as_float_array, check_positive, check_unit_interval, guarded
 
 __all__ = ["SGD", "Adam"]
 
 
-class _Optimizer:
-    """Checks shared by every optimizer: list lengths, shapes, dtypes, finiteness."""
+def check_state_fits(optimizer, params):
+    """The optimizer keeps state per position in the list: later lists must match."""
+    shapes = [p.shape for p in params]
+    if optimizer._shapes is None:
+        optimizer._shapes = shapes
+    elif shapes != optimizer._shapes:
+        raise ValueError(
+            "this optimizer was first stepped with parameter shapes "
+            f"{optimizer._shapes}, now got {shapes}; "
+            "use one optimizer per list of parameters"
+        )
 
-    def __init__(self):
-        self._shapes = None  # shapes seen on the first step; later steps must match
 
-    def _check(self, params, grads):
-        for value, name in ((params, "params"), (grads, "grads")):
-            if not isinstance(value, (list, tuple)):
-                raise TypeError(f"{name} must be a list of arrays, got {type(value).__name__}")
-        params, grads = list(params), list(grads)
-        if len(params) != len(grads):
-            raise ValueError(
-                f"params and grads must have the same length, got {len(params)} parameters "
-                f"but {len(grads)} gradients"
+def _step_args(optimizer, params, grads):
+    for value, name in ((params, "params"), (grads, "grads")):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name} must be a list of arrays, got {type(value).__name__}")
+    params, grads = list(params), list(grads)
+    if len(params) != len(grads):
+        raise ValueError(
+            f"params and grads must have the same length, got {len(params)} "
+            f"parameters but {len(grads)} gradients"
+        )
+    checked = []
+    for k, (p, g) in enumerate(zip(params, grads)):
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise TypeError(
+                f"params[{k}] must be a float numpy array updated in place, "
+                f"got {type(p).__name__}"
             )
-        for k, (p, g) in enumerate(zip(params, grads)):
-            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise TypeError(
-                    f"params[{k}] must be a float numpy array updated in place, got {type(p).__name__}"
-                )
-            g = as_float_array(g, f"grads[{k}]")
-            if g.shape != p.shape:
-                raise ValueError(f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}")
-            if not np.all(np.isfinite(g)):
-                raise ValueError(f"grads[{k}] contains NaN or inf; refusing to corrupt params[{k}]")
-        shapes = [p.shape for p in params]
-        if self._shapes is None:
-            self._shapes = shapes
-        elif shapes != self._shapes:
+        g = as_float_array(g, f"grads[{k}]")
+        if g.shape != p.shape:
+            raise ValueError(f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}")
+        if not np.isfinite(g).all():
             raise ValueError(
-                f"this optimizer was first stepped with parameter shapes {self._shapes}, now got {shapes}; "
-                "use one optimizer per list of parameters"
+                f"grads[{k}] contains NaN or inf; refusing to corrupt params[{k}]"
             )
-        return params, [np.asarray(g, dtype=p.dtype) for p, g in zip(params, grads)]
+        checked.append(g.astype(p.dtype, copy=False))
+    check_state_fits(optimizer, params)
+    return optimizer, params, checked
 
 
-# --8<-- [start:sgd]
-class SGD(_Optimizer):
-    # --8<-- [end:sgd]
+def _sgd_args(self, learning_rate, momentum=0.0):
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    return self, learning_rate, check_unit_interval(momentum, "momentum")
+
+
+class SGD:
     r"""Stochastic gradient descent, optionally with (heavy-ball) momentum.
 
     Parameters
@@ -67,32 +75,23 @@ class SGD(_Optimizer):
     Raises
     ------
     ValueError
-        On a non-positive learning rate or a momentum outside $[0, 1)$;
-        in ``step``, on lists of different lengths, mismatched shapes,
-        non-finite gradients, or shapes that differ from the first step.
+        On a non-positive learning rate or a momentum outside $[0, 1)$; in ``step``,
+        on lists of different lengths, mismatched shapes, non-finite gradients, or
+        shapes that differ from the first step.
     TypeError
-        If a hyper-parameter is not a real number; in ``step``, if ``params``
-        or ``grads`` is not a list, a parameter is not a float
-        NumPy array (it could not be updated in place), or a gradient is not
-        real-valued.
+        If a hyper-parameter is not a real number; in ``step``, if ``params`` or
+        ``grads`` is not a list, a parameter is not a float NumPy array (it could not
+        be updated in place), or a gradient is not real-valued.
 
     Notes
     -----
-    $$
-    \theta \leftarrow \theta - \eta\,\nabla_\theta L
-    $$
-
-    With momentum (the form PyTorch's ``torch.optim.SGD`` uses):
-
-    $$
-    \mathbf{v}_t = \mu\,\mathbf{v}_{t-1} + \mathbf{g}_t, \qquad
-    \theta_t = \theta_{t-1} - \eta\,\mathbf{v}_t, \qquad \mathbf{v}_0 = \mathbf{0}
-    $$
+    $\mathbf{v}_t = \mu\,\mathbf{v}_{t-1} + \mathbf{g}_t$ and
+    $\theta_t = \theta_{t-1} - \eta\,\mathbf{v}_t$, with $\mathbf{v}_0 = \mathbf{0}$
+    (the form of PyTorch's ``torch.optim.SGD``).
 
     References
     ----------
-    Goodfellow et al., *Deep Learning* (2016), sections 8.3.1 and 8.3.2;
-    Polyak (1964), "Some methods of speeding up the convergence of iteration methods".
+    Goodfellow et al., *Deep Learning* (2016), sections 8.3.1 and 8.3.2.
 
     Examples
     --------
@@ -106,17 +105,15 @@ class SGD(_Optimizer):
     ```
     """
 
-    # --8<-- [start:sgd-2]
-
+    @guarded(_sgd_args)
     def __init__(self, learning_rate, momentum=0.0):
-        super().__init__()
-        self.learning_rate = check_positive(learning_rate, "learning_rate")
-        self.momentum = check_unit_interval(momentum, "momentum")
-        self.velocity = None
+        self.learning_rate, self.momentum = learning_rate, momentum
+        self.velocity = None  # one array per parameter, created on the first step
+        self._shapes = None
 
+    @guarded(_step_args)
     def step(self, params, grads):
         """Apply one update to every array in ``params`` (in place)."""
-        params, grads = self._check(params, grads)
         if self.momentum == 0.0:
             for p, g in zip(params, grads):
                 p -= self.learning_rate * g
@@ -129,13 +126,18 @@ class SGD(_Optimizer):
             p -= self.learning_rate * v
 
 
-# --8<-- [end:sgd-2]
+def _adam_args(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    return (
+        self,
+        check_positive(learning_rate, "learning_rate"),
+        check_unit_interval(beta1, "beta1"),
+        check_unit_interval(beta2, "beta2"),
+        check_positive(epsilon, "epsilon"),
+    )
 
 
-# --8<-- [start:adam]
-class Adam(_Optimizer):
-    # --8<-- [end:adam]
-    r"""Adam: momentum plus a per-coordinate step size, with bias correction.
+class Adam:
+    r"""Adam: per-coordinate steps scaled by running moments of the gradient.
 
     Parameters
     ----------
@@ -166,14 +168,12 @@ class Adam(_Optimizer):
 
     Notes
     -----
-    For each parameter $\theta$ with gradient $g_t$ at step $t = 1, 2, \dots$:
-
     $$
     \begin{aligned}
-    m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
-    v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
-    \hat{m}_t &= m_t / (1-\beta_1^t), \qquad \hat{v}_t = v_t / (1-\beta_2^t) \\
-    \theta_t &= \theta_{t-1} - \eta\, \hat{m}_t / \bigl(\sqrt{\hat{v}_t} + \epsilon\bigr)
+    m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
+    v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
+    \theta_t &= \theta_{t-1} - \eta\, \hat{m}_t / \bigl(\sqrt{\hat{v}_t} + \epsilon\bigr),
+    \qquad \hat{m}_t = \frac{m_t}{1-\beta_1^t}, \quad \hat{v}_t = \frac{v_t}{1-\beta_2^t}
     \end{aligned}
     $$
 
@@ -192,40 +192,32 @@ class Adam(_Optimizer):
 
     w = np.array([1.0, -1.0])
     Adam(learning_rate=0.1).step([w], [np.array([3.0, -0.001])])
-    # the first step moves each coordinate by about learning_rate, whatever the gradient's size
+    # the first step moves each coordinate by about learning_rate, whatever the gradient
     assert np.allclose(w, [0.9, -0.9], atol=1e-4)
     ```
     """
 
-    # --8<-- [start:adam-2]
-
+    @guarded(_adam_args)
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
-        super().__init__()
-        self.learning_rate = check_positive(learning_rate, "learning_rate")
-        self.beta1 = check_unit_interval(beta1, "beta1")
-        self.beta2 = check_unit_interval(beta2, "beta2")
-        self.epsilon = check_positive(epsilon, "epsilon")
+        self.learning_rate, self.epsilon = learning_rate, epsilon
+        self.beta1, self.beta2 = beta1, beta2
         self.t = 0
-        self.m = None
-        self.v = None
+        self.m = self.v = None  # one array per parameter, created on the first step
+        self._shapes = None
 
+    @guarded(_step_args)
     def step(self, params, grads):
         """Apply one Adam update to every array in ``params`` (in place)."""
-        params, grads = self._check(params, grads)
         if self.m is None:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
         self.t += 1  # once per step, not once per parameter
-        correction1 = 1 - self.beta1**self.t
-        correction2 = 1 - self.beta2**self.t
+        step_size = self.learning_rate / (1 - self.beta1**self.t)  # eta / (1 - beta1^t)
+        sqrt_correction2 = (1 - self.beta2**self.t) ** 0.5
         for p, g, m, v in zip(params, grads, self.m, self.v):
             m *= self.beta1
-            m += (1 - self.beta1) * g
+            m += (1 - self.beta1) * g  # m_t
             v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            m_hat = m / correction1
-            v_hat = v / correction2
-            p -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
-
-
-# --8<-- [end:adam-2]
+            v += (1 - self.beta2) * g * g  # v_t
+            denominator = np.sqrt(v) / sqrt_correction2 + self.epsilon  # sqrt(v_hat) + eps
+            p -= step_size * m / denominator  # eta * m_hat / (sqrt(v_hat) + eps)

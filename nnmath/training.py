@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_count, check_finite, check_ndim, check_not_empty
-from .layers import Dense, Sequential
-from .losses import softmax_cross_entropy, softmax_cross_entropy_gradient
+from ._validation import (
+    as_float_array,
+    check_activation,
+    check_count,
+    check_distribution,
+    check_finite,
+    check_ndim,
+    check_not_empty,
+    check_rng,
+    guarded,
+)
+from .layers import Dense, Sequential, _model_input
+from .losses import softmax_cross_entropy_and_gradient
+from .optimizers import SGD, Adam, check_state_fits
 
 __all__ = ["one_hot", "accuracy", "minibatches", "mlp", "train_step", "train_epoch"]
 
 
-def _check_labels(labels, num_classes=None):
+def _labels(labels, num_classes=None):
     if num_classes is not None:
         check_count(num_classes, "num_classes")
     labels = np.asarray(labels)
@@ -21,10 +32,13 @@ def _check_labels(labels, num_classes=None):
     if labels.size and labels.min() < 0:
         raise ValueError(f"labels must be >= 0, got {labels.min()}")
     if num_classes is not None and labels.size and labels.max() >= num_classes:
-        raise ValueError(f"labels must be < num_classes={num_classes}, got {labels.max()}")
-    return labels
+        raise ValueError(
+            f"labels must be < num_classes={num_classes}, got {labels.max()}"
+        )
+    return labels, num_classes
 
 
+@guarded(_labels)
 def one_hot(labels, num_classes):
     r"""Encode integer class labels as one-hot rows.
 
@@ -61,12 +75,25 @@ def one_hot(labels, num_classes):
     assert np.array_equal(one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
     ```
     """
-    labels = _check_labels(labels, num_classes)
     Y = np.zeros((labels.size, num_classes))
     Y[np.arange(labels.size), labels] = 1.0
     return Y
 
 
+def _scores_and_labels(scores, labels):
+    scores = as_float_array(scores, "scores")
+    check_ndim(scores, "scores", (2,))
+    check_not_empty(scores, "scores")
+    check_finite(scores, "scores")
+    labels, _ = _labels(labels, scores.shape[1])
+    if labels.shape[0] != scores.shape[0]:
+        raise ValueError(
+            f"scores has {scores.shape[0]} rows but labels has {labels.shape[0]}"
+        )
+    return scores, labels
+
+
+@guarded(_scores_and_labels)
 def accuracy(scores, labels):
     r"""Fraction of rows whose highest score is at the true label.
 
@@ -97,16 +124,15 @@ def accuracy(scores, labels):
     assert accuracy([[0.1, 0.9], [0.8, 0.2]], [1, 1]) == 0.5
     ```
     """
-    scores = as_float_array(scores, "scores")
-    check_ndim(scores, "scores", (2,))
-    check_not_empty(scores, "scores")
-    check_finite(scores, "scores")
-    labels = _check_labels(labels, scores.shape[1])
-    if labels.shape[0] != scores.shape[0]:
-        raise ValueError(f"scores has {scores.shape[0]} rows but labels has {labels.shape[0]}")
     return float(np.mean(np.argmax(scores, axis=1) == labels))
 
 
+def _batching(n, batch_size, rng):
+    n = check_count(n, "n", minimum=0)
+    return n, check_count(batch_size, "batch_size"), check_rng(rng)
+
+
+@guarded(_batching)
 def minibatches(n, batch_size, rng):
     r"""Shuffle ``range(n)`` and cut it into index arrays of at most ``batch_size``.
 
@@ -143,14 +169,22 @@ def minibatches(n, batch_size, rng):
     assert sorted(np.concatenate(batches)) == list(range(10))
     ```
     """
-    check_count(n, "n", minimum=0)
-    check_count(batch_size, "batch_size")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     order = rng.permutation(n)
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
+def _network(sizes, activation, rng):
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes needs at least an input and an output width, got {sizes}"
+        )
+    for k, n in enumerate(sizes):
+        check_count(n, "in_features" if k == 0 else "out_features")
+    return sizes, check_activation(activation), check_rng(rng)
+
+
+@guarded(_network)
 def mlp(sizes, activation, rng):
     r"""A multi-layer perceptron: ``Dense`` layers with ``activation``, linear output.
 
@@ -186,18 +220,35 @@ def mlp(sizes, activation, rng):
     assert model.forward(np.zeros((5, 64))).shape == (5, 10)
     ```
     """
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
-    if activation not in ("relu", "sigmoid", "tanh", None):
-        raise ValueError(f"activation must be 'relu', 'sigmoid', 'tanh' or None, got {activation!r}")
     acts = [activation] * (len(sizes) - 2) + [None]
-    return Sequential([Dense(a, b, act, rng) for a, b, act in zip(sizes, sizes[1:], acts)])
+    layers = [Dense(a, b, act, rng) for a, b, act in zip(sizes, sizes[1:], acts)]
+    return Sequential(layers)
 
 
-# --8<-- [start:train_step]
+def _step_inputs(model, optimizer, X, Y, check_values=False):
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
+    if not isinstance(optimizer, (SGD, Adam)):
+        raise TypeError(
+            f"optimizer must be an SGD or Adam, got {type(optimizer).__name__}"
+        )
+    _, X = _model_input(model, X)  # shape, dtype and finiteness of the batch
+    Y = as_float_array(Y, "y_true")
+    expected = (X.shape[0], model.layers[-1].weights.shape[1])
+    if Y.shape != expected:
+        raise ValueError(
+            "logits and y_true must have the same shape, "
+            f"got logits.shape={expected} and y_true.shape={Y.shape}"
+        )
+    if check_values:
+        check_finite(Y, "y_true")
+        check_distribution(Y)
+    check_state_fits(optimizer, model.parameters())
+    return model, optimizer, X, Y.astype(X.dtype, copy=False)
+
+
+@guarded(_step_inputs)
 def train_step(model, optimizer, X, Y):
-    # --8<-- [end:train_step]
     r"""One optimization step on one mini-batch; returns the batch loss before the update.
 
     Parameters
@@ -246,17 +297,22 @@ def train_step(model, optimizer, X, Y):
     assert losses[-1] < losses[0]
     ```
     """
-    # --8<-- [start:train_step-2]
     logits = model.forward(X)  # forward pass: (batch, classes)
-    loss = softmax_cross_entropy(logits, Y)
-    model.backward(softmax_cross_entropy_gradient(logits, Y))  # fills every dW, db
+    loss, dZ = softmax_cross_entropy_and_gradient(logits, Y)  # one log-softmax for both
+    model.backward(dZ)  # backward pass: fills every dW and db
     optimizer.step(model.parameters(), model.gradients())  # one time step
     return loss
 
 
-# --8<-- [end:train_step-2]
+def _epoch_inputs(model, optimizer, X, Y, batch_size, rng):
+    if len(X) != len(Y):
+        raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}")
+    check_not_empty(np.asarray(X), "X")
+    model, optimizer, X, Y = _step_inputs(model, optimizer, X, Y, check_values=True)
+    return model, optimizer, X, Y, *_batching(len(X), batch_size, rng)[1:]
 
 
+@guarded(_epoch_inputs)
 def train_epoch(model, optimizer, X, Y, batch_size, rng):
     r"""One pass over the data in shuffled mini-batches; returns the mean batch loss.
 
@@ -293,8 +349,6 @@ def train_epoch(model, optimizer, X, Y, batch_size, rng):
     assert loss > 0
     ```
     """
-    if len(X) != len(Y):
-        raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}")
     total = 0.0
     for idx in minibatches(len(X), batch_size, rng):
         total += train_step(model, optimizer, X[idx], Y[idx]) * len(idx)

@@ -490,6 +490,26 @@ BAD_INPUT: dict[str, list[Case]] = {
             lit("found a row summing to 0.0"),
         ),
     ],
+    "softmax_cross_entropy_and_gradient": [
+        Case(
+            "column vs vector",
+            lambda: nnmath.softmax_cross_entropy_and_gradient(V3, COL3),
+            ValueError,
+            lit("got logits.shape=(3,) and y_true.shape=(3, 1)"),
+        ),
+        Case(
+            "NaN logits",
+            lambda: nnmath.softmax_cross_entropy_and_gradient(np.array([NAN, 0.0]), np.array([1.0, 0.0])),
+            ValueError,
+            lit("logits must be finite, found nan at index (0,)"),
+        ),
+        Case(
+            "targets not a distribution",
+            lambda: nnmath.softmax_cross_entropy_and_gradient(LOGITS, 2 * ONE_HOT),
+            ValueError,
+            lit("y_true must hold probabilities in [0, 1]"),
+        ),
+    ],
     "log_softmax": [
         Case(
             "NaN",
