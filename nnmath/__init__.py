@@ -21,7 +21,16 @@ from .neuron import *  # noqa: F403  (the function nnmath.neuron shadows the mod
 from .optimizers import *  # noqa: F403
 from .training import *  # noqa: F403
 
-_MODULES = (_neuron, _activations, _matrix, _losses, _layers, _optimizers, _training, _gradcheck)
+_MODULES = (
+    _neuron,
+    _activations,
+    _matrix,
+    _losses,
+    _layers,
+    _optimizers,
+    _training,
+    _gradcheck,
+)
 
 __all__ = [name for module in _MODULES for name in module.__all__]
 

@@ -32,7 +32,9 @@ def as_float_array(x, name: str) -> np.ndarray:
     try:
         arr = np.asarray(x)
     except ValueError as err:  # a ragged nested list: [[1, 2], [3]]
-        raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers: {err}"
+        ) from None
     if arr.dtype.kind == "f":
         return arr
     if arr.dtype.kind in "iub":
@@ -75,12 +77,16 @@ def check_not_empty(arr: np.ndarray, name: str) -> None:
 
 
 def check_count(value, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise ValueError unless it is an integer >= ``minimum``.
+    """Return ``value`` as an int; raise ValueError unless it is an int >= ``minimum``.
 
     ``True`` and ``2.0`` are refused: a width, a batch size or an epoch count is a whole
     number.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < minimum
+    ):
         kind = "a positive integer" if minimum == 1 else "a non-negative integer"
         raise ValueError(f"{name} must be {kind}, got {value!r}")
     return int(value)
@@ -134,7 +140,9 @@ def check_distribution(y_true):
 def check_rng(rng, name: str = "rng") -> np.random.Generator:
     """Return ``rng``, or raise TypeError unless it is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator, got {type(rng).__name__}"
+        )
     return rng
 
 
@@ -165,13 +173,14 @@ _inside = contextvars.ContextVar("nnmath_inside_a_public_call", default=False)
 def guarded(check, *, calls_user_code=False):
     """Decorate a public function or method so that ``check`` guards its input once.
 
-    ``check`` takes the same arguments as the decorated function, raises ``TypeError`` or
-    ``ValueError`` with a message naming the argument at fault, and returns the arguments,
-    converted, as a tuple. It runs only on the outermost nnmath call: while a public call
-    runs, the public functions it calls in turn (``Dense.forward`` calling ``linear``,
-    ``train_step`` calling the model, the loss and the optimizer) skip their checks, because
-    their caller has already checked what they receive. So each page's listing is the
-    math, and the checks cost once per call from the user's code, not once per layer.
+    ``check`` takes the same arguments as the decorated function, raises ``TypeError``
+    or ``ValueError`` with a message naming the argument at fault, and returns the
+    arguments, converted, as a tuple. It runs only on the outermost nnmath call: while
+    a public call runs, the public functions it calls in turn (``Dense.forward``
+    calling ``linear``, ``train_step`` calling the model, the loss and the optimizer)
+    skip their checks, because their caller has already checked what they receive.
+    So each page's listing is the math, and the checks cost once per call from the
+    user's code, not once per layer.
 
     A function that runs the user's code (``numerical_gradient`` calls ``f``) passes
     ``calls_user_code=True``: calls made inside it are checked again.

@@ -77,7 +77,11 @@ def sigmoid(x):
 
 @guarded(_real_array)
 def sigmoid_derivative(x):
-    r"""Derivative of [`sigmoid`][nnmath.sigmoid], $\sigma'(x) = \sigma(x)(1 - \sigma(x))$.
+    r"""Derivative of [`sigmoid`][nnmath.sigmoid].
+
+    $$
+    \sigma'(x) = \sigma(x)(1 - \sigma(x))
+    $$
 
     Parameters
     ----------
@@ -333,7 +337,7 @@ def softmax(z, axis=-1):
     assert np.allclose(p, softmax(np.array([0.0, 1.0, 2.0])))
     ```
     """
-    with np.errstate(over="ignore"):  # a gap beyond the float range: -inf, and e^-inf = 0
+    with np.errstate(over="ignore"):  # a gap beyond the float range: e^-inf = 0
         shifted = z - z.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
@@ -345,7 +349,11 @@ def _logits_last_axis(z):
 
 @guarded(_logits_last_axis)
 def softmax_jacobian(z):
-    r"""Jacobian of [`softmax`][nnmath.softmax] over the last axis, $J = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top$.
+    r"""Jacobian of [`softmax`][nnmath.softmax] over the last axis.
+
+    $$
+    J = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top
+    $$
 
     Parameters
     ----------
@@ -397,7 +405,7 @@ def _logits_and_upstream(z, grad_output):
 
 @guarded(_logits_and_upstream)
 def softmax_backward(z, grad_output):
-    r"""Backpropagate ``grad_output`` through [`softmax`][nnmath.softmax], in $O(n)$ per row.
+    r"""Backpropagate ``grad_output`` through [`softmax`][nnmath.softmax], $O(n)$ a row.
 
     Parameters
     ----------

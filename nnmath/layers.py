@@ -58,7 +58,8 @@ def _linear_inputs(X, W, b):
     check_ndim(b, "b", (1,))
     if b.shape != (W.shape[1],):
         raise ValueError(
-            f"b must have shape ({W.shape[1]},) to match W.shape={W.shape}, got {b.shape}"
+            f"b must have shape ({W.shape[1]},) to match W.shape={W.shape}, "
+            f"got {b.shape}"
         )
     for arr, name in ((b, "b"), (X, "X"), (W, "W")):
         check_finite(arr, name)
@@ -121,7 +122,11 @@ def _backward_inputs(X, W, dZ):
 
 @guarded(_backward_inputs)
 def linear_backward(X, W, dZ):
-    r"""Gradients through [`linear`][nnmath.linear]: $dX = dZ\,W^\top$, $dW = X^\top dZ$, $d\mathbf{b} = \mathbf{1}^\top dZ$.
+    r"""Gradients through [`linear`][nnmath.linear].
+
+    $$
+    dX = dZ\,W^\top$, $dW = X^\top dZ$, $d\mathbf{b} = \mathbf{1}^\top dZ
+    $$
 
     Parameters
     ----------
@@ -177,7 +182,11 @@ def _init_args(in_features, out_features, rng, dtype=np.float64):
 
 @guarded(_init_args)
 def he_normal(in_features, out_features, rng, dtype=np.float64):
-    r"""He (Kaiming) normal initialization for ReLU layers, $W_{ij} \sim \mathcal{N}(0, 2/n_{\text{in}})$.
+    r"""He (Kaiming) normal initialization for ReLU layers.
+
+    $$
+    W_{ij} \sim \mathcal{N}(0, 2/n_{\text{in}})
+    $$
 
     Parameters
     ----------
@@ -197,7 +206,8 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     ValueError
         If a width is not a positive integer.
     TypeError
-        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float dtype.
+        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float
+        dtype.
 
     References
     ----------
@@ -219,7 +229,12 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
 
 @guarded(_init_args)
 def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
-    r"""Glorot (Xavier) uniform initialization, $W_{ij} \sim \mathcal{U}(-a, a)$ with $a = \sqrt{6 / (n_{\text{in}} + n_{\text{out}})}$.
+    r"""Glorot (Xavier) uniform initialization.
+
+    $$
+    W_{ij} \sim \mathcal{U}(-a, a), \qquad
+    a = \sqrt{6 / (n_{\text{in}} + n_{\text{out}})}
+    $$
 
     For sigmoid, tanh and linear layers.
 
@@ -241,7 +256,8 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     ValueError
         If a width is not a positive integer.
     TypeError
-        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float dtype.
+        If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float
+        dtype.
 
     References
     ----------
@@ -268,18 +284,16 @@ _ACTIVATIONS = {  # name: (f, f', the initialization that keeps f's signal in sc
     "tanh": (tanh, tanh_derivative, glorot_uniform),
     None: (None, None, glorot_uniform),
 }
-# A layer checks its input once, in forward and backward; it calls the unchecked math.
-_ACTIVATIONS = {
-    name: tuple(getattr(fn, "__wrapped__", fn) for fn in fns)
-    for name, fns in _ACTIVATIONS.items()
-}
 
 
 def _layer_args(
     self, in_features, out_features, activation="relu", rng=None, dtype=np.float64
 ):
     in_features, out_features, rng, dtype = _init_args(
-        in_features, out_features, np.random.default_rng() if rng is None else rng, dtype
+        in_features,
+        out_features,
+        np.random.default_rng() if rng is None else rng,
+        dtype,
     )
     return self, in_features, out_features, check_activation(activation), rng, dtype
 
@@ -291,7 +305,9 @@ def _layer_input(layer, X):
     X = as_float_array(X, "X")
     n_in = layer.weights.shape[0]
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (batch, in_features={n_in}), got shape {X.shape}")
+        raise ValueError(
+            f"X must be 2-D (batch, in_features={n_in}), got shape {X.shape}"
+        )
     if X.shape[1] != n_in:
         raise ValueError(
             f"this layer expects {n_in} input features, got X with "
@@ -308,7 +324,9 @@ def _layer_input(layer, X):
 
 def _upstream_gradient(layer, grad_output):
     if layer._Z is None:
-        raise RuntimeError("backward() called before forward(): there is no cached input")
+        raise RuntimeError(
+            "backward() called before forward(): there is no cached input"
+        )
     dA = as_float_array(grad_output, "grad_output")
     if dA.shape != layer._Z.shape:
         raise ValueError(
@@ -328,7 +346,7 @@ def _after_backward(layer):
 
 
 class Dense:
-    r"""Fully connected layer $A = f(XW + \mathbf{1}\,\mathbf{b})$ that caches what backward needs.
+    r"""Fully connected layer, $A = f(XW + \mathbf{1}\,\mathbf{b})$, caching for backward.
 
     Parameters
     ----------
@@ -407,10 +425,12 @@ class Dense:
 
     @guarded(_upstream_gradient)
     def backward(self, grad_output):
-        """Take ``dA`` of shape ``(batch, out_features)``; store ``dW``, ``db``; return ``dX``."""
+        """Take dA of shape ``(batch, out_features)``; store dW and db; return dX."""
         dA = grad_output
         dZ = dA if self.f_prime is None else dA * self.f_prime(self._Z)
-        dX, self.grad_weights, self.grad_bias = linear_backward(self._X, self.weights, dZ)
+        dX, self.grad_weights, self.grad_bias = linear_backward(
+            self._X, self.weights, dZ
+        )
         return dX
 
     def parameters(self):
@@ -435,7 +455,9 @@ def _stack(self, layers):
     layers = list(layers)
     for k, layer in enumerate(layers):
         if not isinstance(layer, Dense):
-            raise TypeError(f"layers[{k}] must be a Dense layer, got {type(layer).__name__}")
+            raise TypeError(
+                f"layers[{k}] must be a Dense layer, got {type(layer).__name__}"
+            )
     if not layers:
         raise ValueError("Sequential needs at least one layer")
     for k, (a, b) in enumerate(zip(layers, layers[1:])):
@@ -524,5 +546,5 @@ class Sequential:
 
     @guarded(_model_after_backward)
     def gradients(self):
-        """All gradients in the order of ``parameters()``: ``[dW1, db1, dW2, db2, ...]``."""
+        """All gradients, in the order of ``parameters()``: ``[dW1, db1, dW2, ...]``."""
         return [g for layer in self.layers for g in layer.gradients()]

@@ -47,7 +47,11 @@ def _pair(y_pred, y_true, name_pred="y_pred", ndims=None):
 
 @guarded(_pair)
 def mse(y_pred, y_true):
-    r"""Mean squared error over every element, $L = \frac{1}{N}\sum_i (y_i - \hat y_i)^2$.
+    r"""Mean squared error over every element.
+
+    $$
+    L = \frac{1}{N}\sum_i (y_i - \hat y_i)^2
+    $$
 
     Parameters
     ----------
@@ -87,7 +91,11 @@ def mse(y_pred, y_true):
 
 @guarded(_pair)
 def mse_gradient(y_pred, y_true):
-    r"""Gradient of [`mse`][nnmath.mse], $\partial L / \partial \hat y_i = \frac{2}{N}(\hat y_i - y_i)$.
+    r"""Gradient of [`mse`][nnmath.mse].
+
+    $$
+    \partial L / \partial \hat y_i = \frac{2}{N}(\hat y_i - y_i)
+    $$
 
     Parameters
     ----------
@@ -182,7 +190,11 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
 
 @guarded(_probabilities)
 def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
-    r"""Gradient of [`cross_entropy`][nnmath.cross_entropy], $-\frac{1}{B}\, Y_{bi} / \hat Y_{bi}$.
+    r"""Gradient of [`cross_entropy`][nnmath.cross_entropy].
+
+    $$
+    -\frac{1}{B}\, Y_{bi} / \hat Y_{bi}
+    $$
 
     Parameters
     ----------
@@ -235,7 +247,11 @@ def _finite_logits(z):
 
 @guarded(_finite_logits)
 def log_softmax(z):
-    r"""Log of [`softmax`][nnmath.softmax] over the last axis, $z_i - m - \log\sum_j e^{z_j - m}$.
+    r"""Log of [`softmax`][nnmath.softmax] over the last axis.
+
+    $$
+    z_i - m - \log\sum_j e^{z_j - m}
+    $$
 
     Parameters
     ----------
@@ -282,7 +298,11 @@ def _logits_and_targets(logits, y_true):
 
 @guarded(_logits_and_targets)
 def softmax_cross_entropy(logits, y_true):
-    r"""Cross-entropy of ``softmax(logits)``, $L = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i$.
+    r"""Cross-entropy of ``softmax(logits)``.
+
+    $$
+    L = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i
+    $$
 
     Parameters
     ----------
@@ -325,7 +345,11 @@ def softmax_cross_entropy(logits, y_true):
 
 @guarded(_logits_and_targets)
 def softmax_cross_entropy_gradient(logits, y_true):
-    r"""Gradient of [`softmax_cross_entropy`][nnmath.softmax_cross_entropy], $\frac{1}{B}(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})$.
+    r"""Gradient of [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
+
+    $$
+    \frac{1}{B}(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})
+    $$
 
     Parameters
     ----------
@@ -363,7 +387,7 @@ def softmax_cross_entropy_gradient(logits, y_true):
 
 @guarded(_logits_and_targets)
 def softmax_cross_entropy_and_gradient(logits, y_true):
-    r"""[`softmax_cross_entropy`][nnmath.softmax_cross_entropy] and its gradient from one log-softmax.
+    r"""Softmax cross-entropy and its gradient from one log-softmax.
 
     Parameters
     ----------

@@ -7,7 +7,6 @@ from ._validation import as_float_array, check_ndim, guarded
 __all__ = ["matmul_loops"]
 
 
-# --8<-- [start:matmul_loops]
 def _two_matrices(A, B):
     A = as_float_array(A, "A")
     B = as_float_array(B, "B")
@@ -23,7 +22,6 @@ def _two_matrices(A, B):
 
 @guarded(_two_matrices)
 def matmul_loops(A, B):
-    # --8<-- [end:matmul_loops]
     r"""Matrix product with three explicit Python loops.
 
     This is the textbook definition and is very slow; it exists so the page can
@@ -64,7 +62,6 @@ def matmul_loops(A, B):
     assert matmul_loops([[1, 2], [3, 4]], [[5], [6]]) == [[17.0], [39.0]]
     ```
     """
-    # --8<-- [start:matmul_loops-2]
     (m, n), k = A.shape, B.shape[1]
     A, B = A.tolist(), B.tolist()
     result = [[0.0] * k for _ in range(m)]
@@ -75,6 +72,3 @@ def matmul_loops(A, B):
                 total += A[i][p] * B[p][j]
             result[i][j] = total
     return result
-
-
-# --8<-- [end:matmul_loops-2]

@@ -15,7 +15,6 @@ from .activations import sigmoid
 __all__ = ["neuron"]
 
 
-# --8<-- [start:neuron]
 def _neuron_args(x, w, b, activation=sigmoid):
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
@@ -33,7 +32,6 @@ def _neuron_args(x, w, b, activation=sigmoid):
 
 @guarded(_neuron_args, calls_user_code=True)
 def neuron(x, w, b, activation=sigmoid):
-    # --8<-- [end:neuron]
     r"""Output of one neuron, $y = f(\mathbf{w}^\top \mathbf{x} + b)$.
 
     Parameters
@@ -65,7 +63,8 @@ def neuron(x, w, b, activation=sigmoid):
     Notes
     -----
     $$
-    y = f\left(\mathbf{w}^\top\mathbf{x} + b\right) = f\left(\sum_{i=1}^{n} w_i x_i + b\right),
+    y = f\left(\mathbf{w}^\top\mathbf{x} + b\right)
+      = f\left(\sum_{i=1}^{n} w_i x_i + b\right),
     \qquad \mathbf{x}, \mathbf{w} \in \mathbb{R}^n,\ b \in \mathbb{R}
     $$
 
@@ -83,9 +82,5 @@ def neuron(x, w, b, activation=sigmoid):
     assert neuron([1.0, 2.0], [0.5, 0.25], 1.0, activation=relu) == 2.0
     ```
     """
-    # --8<-- [start:neuron-2]
     z = w @ x + b  # pre-activation: a weighted sum plus the bias
     return float(activation(z))
-
-
-# --8<-- [end:neuron-2]

@@ -31,7 +31,9 @@ def check_state_fits(optimizer, params):
 def _step_args(optimizer, params, grads):
     for value, name in ((params, "params"), (grads, "grads")):
         if not isinstance(value, (list, tuple)):
-            raise TypeError(f"{name} must be a list of arrays, got {type(value).__name__}")
+            raise TypeError(
+                f"{name} must be a list of arrays, got {type(value).__name__}"
+            )
     params, grads = list(params), list(grads)
     if len(params) != len(grads):
         raise ValueError(
@@ -47,7 +49,9 @@ def _step_args(optimizer, params, grads):
             )
         g = as_float_array(g, f"grads[{k}]")
         if g.shape != p.shape:
-            raise ValueError(f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}")
+            raise ValueError(
+                f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}"
+            )
         if not np.isfinite(g).all():
             raise ValueError(
                 f"grads[{k}] contains NaN or inf; refusing to corrupt params[{k}]"
@@ -172,8 +176,9 @@ class Adam:
     \begin{aligned}
     m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
     v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
-    \theta_t &= \theta_{t-1} - \eta\, \hat{m}_t / \bigl(\sqrt{\hat{v}_t} + \epsilon\bigr),
-    \qquad \hat{m}_t = \frac{m_t}{1-\beta_1^t}, \quad \hat{v}_t = \frac{v_t}{1-\beta_2^t}
+    \hat{m}_t &= \frac{m_t}{1-\beta_1^t}, \qquad \hat{v}_t = \frac{v_t}{1-\beta_2^t} \\
+    \theta_t &= \theta_{t-1}
+      - \eta\, \hat{m}_t / \bigl(\sqrt{\hat{v}_t} + \epsilon\bigr)
     \end{aligned}
     $$
 
@@ -219,5 +224,7 @@ class Adam:
             m += (1 - self.beta1) * g  # m_t
             v *= self.beta2
             v += (1 - self.beta2) * g * g  # v_t
-            denominator = np.sqrt(v) / sqrt_correction2 + self.epsilon  # sqrt(v_hat) + eps
+            denominator = (
+                np.sqrt(v) / sqrt_correction2 + self.epsilon
+            )  # sqrt(v_hat) + eps
             p -= step_size * m / denominator  # eta * m_hat / (sqrt(v_hat) + eps)
