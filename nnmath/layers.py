@@ -346,7 +346,7 @@ def _after_backward(layer):
 
 
 class Dense:
-    r"""Fully connected layer, $A = f(XW + \mathbf{1}\,\mathbf{b})$, caching for backward.
+    r"""Fully connected layer, $A = f(XW + \mathbf{1}\,\mathbf{b})$, and its backward.
 
     Parameters
     ----------
