@@ -45,7 +45,11 @@ def _pair(y_pred, y_true, name_pred="y_pred", ndims=None):
     return y_pred, y_true.astype(y_pred.dtype, copy=False)
 
 
-@guarded(_pair)
+def _predictions(y_pred, y_true):
+    return _pair(y_pred, y_true)
+
+
+@guarded(_predictions)
 def mse(y_pred, y_true):
     r"""Mean squared error over every element.
 
@@ -89,7 +93,7 @@ def mse(y_pred, y_true):
     return float((diff * diff).mean())
 
 
-@guarded(_pair)
+@guarded(_predictions)
 def mse_gradient(y_pred, y_true):
     r"""Gradient of [`mse`][nnmath.mse].
 

@@ -38,7 +38,11 @@ def _labels(labels, num_classes=None):
     return labels, num_classes
 
 
-@guarded(_labels)
+def _one_hot_args(labels, num_classes):
+    return _labels(labels, num_classes)
+
+
+@guarded(_one_hot_args)
 def one_hot(labels, num_classes):
     r"""Encode integer class labels as one-hot rows.
 
@@ -225,7 +229,7 @@ def mlp(sizes, activation, rng):
     return Sequential(layers)
 
 
-def _step_inputs(model, optimizer, X, Y, check_values=False):
+def _step_inputs(model, optimizer, X, Y, *, check_values=False):
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
     if not isinstance(optimizer, (SGD, Adam)):
