@@ -224,7 +224,8 @@ class Adam:
             m += (1 - self.beta1) * g  # m_t
             v *= self.beta2
             v += (1 - self.beta2) * g * g  # v_t
-            denominator = (
-                np.sqrt(v) / sqrt_correction2 + self.epsilon
-            )  # sqrt(v_hat) + eps
-            p -= step_size * m / denominator  # eta * m_hat / (sqrt(v_hat) + eps)
+            # theta -= eta m_hat / (sqrt(v_hat) + epsilon), in one buffer (no second copy)
+            update = np.sqrt(v) / sqrt_correction2 + self.epsilon
+            np.divide(m, update, out=update)
+            update *= step_size
+            p -= update
