@@ -399,7 +399,6 @@ def _initial_params(rng):
     return [rng.normal(size=shape) for shape in PARAM_SHAPES]
 
 
-# --8<-- [start:trajectory]
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed):
@@ -428,9 +427,6 @@ def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed):
             state = opt_t.state[pt]
             np.testing.assert_allclose(m, n(state["exp_avg"]), rtol=1e-10, atol=1e-25)
             np.testing.assert_allclose(v, n(state["exp_avg_sq"]), rtol=1e-10, atol=1e-30)
-
-
-# --8<-- [end:trajectory]
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

@@ -80,11 +80,21 @@ def test_every_notest_fence_states_its_reason(page):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_snippet_includes_are_notest(page):
-    text = page.read_text(encoding="utf8").splitlines()
-    for line, _, info, _ in fences(page):
-        if language(info) in PY_LANGS and text[line].lstrip().startswith("--8<--"):
-            assert "notest" in info, f"{page.name}:{line}: an include fence must be notest"
+def test_pages_name_what_they_list_instead_of_including_files(page):
+    """Issue 8: a listing names its objects (nnmath_site.listing); no snippet includes."""
+    for number, line in enumerate(page.read_text(encoding="utf8").splitlines(), 1):
+        assert "--8<--" not in line, f"{page.name}:{number}: write listing(...) instead of an include"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "nnmath").glob("*.py")) + sorted((ROOT / "examples").glob("*.py")),
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
+def test_listed_code_carries_no_include_markers(path):
+    """The source reads top to bottom like the page: griffe finds what a listing shows."""
+    for number, line in enumerate(path.read_text(encoding="utf8").splitlines(), 1):
+        assert "--8<--" not in line, f"{path.name}:{number}: an include marker is left"
 
 
 def test_every_page_is_in_the_nav_and_every_nav_entry_exists():

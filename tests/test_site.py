@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 
@@ -31,7 +34,7 @@ def html_of(site, page):
 @pytest.mark.parametrize("page", nav_pages())
 def test_every_nav_page_is_built_with_no_leftover_markup(built_site, page):
     html = html_of(built_site, page)
-    assert "--8&lt;--" not in html and "--8<--" not in html, "a snippet include was not expanded"
+    assert "--8&lt;--" not in html and "--8<--" not in html, "an include marker: use listing(...)"
     assert "Traceback" not in html, "a code block failed during the build"
     # markdown-exec renders `continuation` on a source-showing fence as visible text
     assert "continuation=" not in html, "a fence option leaked into the page"
@@ -102,23 +105,245 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
         assert article(html_of(site, page)) == article(html_of(built_site, page)), page
 
 
-@pytest.mark.parametrize("page", nav_pages())
-def test_code_listings_show_code_not_docstrings(built_site, page):
-    """Listings include named sections that skip the long docstrings (the API page has them),
-    so a function and its derivative fit on one screen."""
-    import html as html_lib
+# --- listings fit (issue 8) ----------------------------------------------------------------
+# A listing is the math, not the checks: no raise, no call of a checking helper of
+# nnmath/_validation.py, no docstring, no include marker, nothing wider than its code block.
+# The listings are what nnmath_site.listing prints: a <div class="nnmath-listing"> around a
+# code block titled with its file.
 
-    text = html_of(built_site, page)
-    for match in re.finditer(r'<span class="filename">(nnmath/[^<]+)</span>', text):
-        block = text[match.start() : text.index("</pre>", match.start())]
-        code = html_lib.unescape(re.sub(r"<[^>]+>", "", block))
-        for line in code.splitlines():
-            quotes = line.count('"""')
-            assert quotes in (0, 2), f"{page}: a multi-line docstring in a listing of {match[1]}"
+WIDTH = 88  # columns of a code block on the site without sideways scrolling
+LISTING_CLASS = "nnmath-listing"
+DOCSTRING_START = re.compile(r"\s*[rRbBuU]?(\"\"\"|''')")
+
+
+@dataclass
+class CodeBlock:
+    text: str  # what the reader sees (tags removed, entities decoded)
+    title: str | None  # the file name above the block, if any
+    in_listing: bool  # inside a <div class="nnmath-listing">
+
+
+class _CodeBlocks(HTMLParser):
+    """Collect every <pre> of an HTML page: its text, its title, whether it is a listing."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[CodeBlock] = []
+        self._divs: list[bool] = []  # one entry per open <div>: is it a listing?
+        self._title: str | None = None
+        self._in_title = False
+        self._pre: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "div":
+            self._divs.append(LISTING_CLASS in classes)
+        elif tag == "span" and "filename" in classes and self._pre is None:
+            self._in_title, self._title = True, ""
+        elif tag == "pre":
+            self._pre = []
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._divs:
+            self._divs.pop()
+        elif tag == "span" and self._in_title:
+            self._in_title = False
+        elif tag == "pre" and self._pre is not None:
+            text = "".join(self._pre).removesuffix("\n")
+            self.blocks.append(CodeBlock(text, self._title, any(self._divs)))
+            self._pre, self._title = None, None
+
+    def handle_data(self, data):
+        if self._pre is not None:
+            self._pre.append(data)
+        elif self._in_title:
+            self._title += data
+
+
+def code_blocks(html):
+    parser = _CodeBlocks()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def checking_helpers():
+    """The names of the functions and classes defined in nnmath/_validation.py."""
+    from nnmath import _validation
+
+    return {
+        name
+        for name, value in vars(_validation).items()
+        if callable(value) and getattr(value, "__module__", None) == _validation.__name__
+    }
+
+
+def _plain_reading(lines, helpers):
+    """For code that does not parse: what a line-by-line reading finds."""
+    for number, line in enumerate(lines, 1):
+        if re.match(r"\s*raise\b", line):
+            yield number, "a raise statement"
+        if DOCSTRING_START.match(line):
+            yield number, "a docstring"
+        for name in sorted(helpers):
+            called = re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", line)
+            if called and not line.lstrip().startswith("@"):
+                yield number, f"a call of the checking helper {name}"
+
+
+def _syntax_reading(tree, helpers):
+    # @guarded(check) is how a public function applies its checks: a listing shows its
+    # decorators, so the decorator call itself is allowed (a check called inside it is not).
+    decorators = {id(d) for node in ast.walk(tree) for d in getattr(node, "decorator_list", ())}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise):
+            yield node.lineno, "a raise statement"
+        elif isinstance(node, ast.Call) and id(node) not in decorators:
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in helpers:
+                yield node.lineno, f"a call of the checking helper {name}"
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            yield node.lineno, "a docstring"
+
+
+def listing_problems(code, helpers):
+    """What is wrong with one listing's code, as 'line N: <the line>  <- why' strings."""
+    lines = code.splitlines()
+    found = []  # (line number, why)
+    for number, line in enumerate(lines, 1):
+        if "--8<--" in line:
+            found.append((number, "an include marker"))
+        if len(line) > WIDTH:
+            found.append((number, f"{len(line)} columns, wider than {WIDTH}"))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as error:
+        found.append((error.lineno or 1, f"does not parse: {error.msg}"))
+        found += _plain_reading(lines, helpers)
+    else:
+        found += _syntax_reading(tree, helpers)
+    shown = lambda n: lines[n - 1] if 0 < n <= len(lines) else ""
+    return [f"line {n}: {shown(n)!r}  <- {why}" for n, why in sorted(set(found))]
+
+
+def page_listing_problems(html, helpers):
+    """The problems of every listing on a page, each prefixed with the listing's title."""
+    return [
+        f"listing of {block.title}, {problem}"
+        for block in code_blocks(html)
+        if block.in_listing
+        for problem in listing_problems(block.text, helpers)
+    ]
+
+
+def wide_lines(html):
+    """Every line of a code block or printed output on a page wider than WIDTH columns."""
+    found = []
+    for k, block in enumerate(code_blocks(html), 1):
+        first = block.text.splitlines()[0] if block.text else ""
+        where = block.title or f"code block {k}, which starts {first[:40]!r}"
+        found += [
+            f"{where}, line {n}: {len(line)} columns: {line!r}"
+            for n, line in enumerate(block.text.splitlines(), 1)
+            if len(line) > WIDTH
+        ]
+    return found
+
+
+GOOD_LISTING = """
+<article><div class="nnmath-listing">
+<div class="highlight"><span class="filename">nnmath/activations.py</span><pre><span></span><code><a
+id="l1"></a><span class="nd">@guarded</span>(_real_array)
+<a id="l2"></a>def sigmoid(x):
+    e = np.exp(-np.abs(x))  # always in (0, 1]: cannot overflow
+    return np.where(x &gt;= 0, 1 / (1 + e), e / (1 + e))
+</code></pre></div>
+<p>API reference: <a href="../api/#nnmath.activations.sigmoid">nnmath.sigmoid</a></p>
+</div>
+<div class="highlight"><pre><code>print("a result")</code></pre></div></article>
+"""
+
+BAD_LISTING = """
+<div class="nnmath-listing"><div class="highlight"><span class="filename">nnmath/x.py</span>
+<pre><code>def f(x):
+    &quot;&quot;&quot;A docstring.&quot;&quot;&quot;
+    # --8<-- [start:f]
+    x = as_float_array(x, "x")
+    check_ndim(x, "x", (1,))
+    if x.size == 0:
+        raise ValueError("x must not be empty")
+    return x + 1  # a comment that runs on and on, past the 88 columns of the page's code block
+</code></pre></div></div>
+<div class="highlight"><pre><code>ok = "not a listing: a raise here is fine"
+raise SystemExit</code></pre></div>
+"""
+
+HELPERS = {"as_float_array", "check_ndim", "guarded"}
+
+
+def test_the_listing_checker_passes_a_listing_of_math():
+    blocks = code_blocks(GOOD_LISTING)
+    assert [(b.title, b.in_listing) for b in blocks] == [("nnmath/activations.py", True), (None, False)]
+    assert blocks[0].text.splitlines()[0] == "@guarded(_real_array)"
+    assert page_listing_problems(GOOD_LISTING, HELPERS) == []
+    assert wide_lines(GOOD_LISTING) == []
+
+
+@pytest.mark.parametrize("parses", [True, False])
+def test_the_listing_checker_names_each_offending_line(parses):
+    html = BAD_LISTING if parses else BAD_LISTING.replace("def f(x):", "def f(x)")
+    problems = page_listing_problems(html, HELPERS)
+    text = "\n".join(problems)
+    assert all(p.startswith("listing of nnmath/x.py, line ") for p in problems)
+    for why in (
+        "a docstring",
+        "an include marker",
+        "a call of the checking helper as_float_array",
+        "a call of the checking helper check_ndim",
+        "a raise statement",
+        "wider than 88",
+    ):
+        assert why in text, why
+    assert len(problems) == (6 if parses else 7)  # 7: "does not parse"; none from the other block
+    assert """'        raise ValueError("x must not be empty")'""" in text  # the line itself
+    assert len(wide_lines(html)) == 1
+
+
+def test_the_checking_helpers_are_read_from_the_validation_module():
+    helpers = checking_helpers()
+    assert {"as_float_array", "check_ndim", "check_finite", "check_count"} <= helpers
+    assert "asarray" not in helpers and "np" not in helpers  # what it imports is not its own
+
+
+def test_every_listing_of_the_pages_is_found(built_site):
+    """The checks below see every listing: as many listing blocks as listing() calls."""
+    from tests.test_docs import DOCS
+
+    calls = sum(p.read_text(encoding="utf8").count("print(listing(") for p in DOCS.glob("*.md"))
+    pages = [code_blocks(html_of(built_site, page)) for page in nav_pages()]
+    found = sum(block.in_listing for blocks in pages for block in blocks)
+    assert calls > 20 and found == calls
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_listings_show_the_math_not_the_checks(built_site, page):
+    problems = page_listing_problems(article(html_of(built_site, page)), checking_helpers())
+    assert not problems, f"{page}: listings that do not fit:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", nav_pages())
+def test_code_and_printed_output_fit_their_block(built_site, page):
+    wide = wide_lines(article(html_of(built_site, page)))
+    assert not wide, f"{page}: lines wider than {WIDTH} columns:\n" + "\n".join(wide)
 
 
 REBUILD_SCRIPT = """
-import pathlib, sys
+import pathlib, re, sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
@@ -128,12 +353,14 @@ for factor in ("", "2 * "):  # edit the package between two builds, as under mkd
     text = source.read_text()
     source.write_text(text.replace("return s * (1 - s)", f"return {factor}s * (1 - s)"))
     build(load_config(config_file, site_dir=site))  # serve reloads the config on each rebuild
-    print(pathlib.Path(site, "index.html").read_text().count("derivative at 0: 0.5"))
+    html = pathlib.Path(site, "index.html").read_text()
+    print(html.count("derivative at 0: 0.5"))  # the printed output
+    print(re.sub("<[^>]+>", "", html).count("return 2 * s * (1 - s)"))  # the listing
 """
 
 
 def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
-    """mkdocs serve rebuilds in one long-lived process: outputs must follow edits to nnmath."""
+    """mkdocs serve rebuilds in one long-lived process: outputs and listings follow edits."""
     import json
     import shutil
     import subprocess
@@ -147,12 +374,15 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
     shutil.copytree(root / "docs" / "stylesheets", docs / "stylesheets")
     (docs / "index.md").write_text(
         '# t\n\n```{.python exec="on" result="text"}\nfrom nnmath import sigmoid_derivative\n'
-        'print(f"derivative at 0: {sigmoid_derivative(0.0)}")\n```\n'
+        'print(f"derivative at 0: {sigmoid_derivative(0.0)}")\n```\n\n'
+        '```{.python exec="on"}\nfrom nnmath_site.listing import listing\n\n'
+        'print(listing("nnmath.sigmoid_derivative"))\n```\n'
     )
+    (docs / "api.md").write_text("# API\n\n::: nnmath.activations\n")  # the listing links there
     config = {
         "INHERIT": str(root / "mkdocs.yml"),
         "docs_dir": str(docs),
-        "nav": [{"t": "index.md"}],
+        "nav": [{"t": "index.md"}, {"API": "api.md"}],
         "hooks": [str(root / "docs" / "hooks" / h) for h in ("vendored.py", "fresh_package.py")],
         "theme": {"custom_dir": str(root / "docs" / "overrides")},
         "watch": [],
@@ -174,5 +404,5 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # first build: 0.25 (no match); second build, after the edit: 0.5
-    assert result.stdout.split() == ["0", "1"], result.stdout
+    # first build: 0.25 and s * (1 - s) (no match); second build, after the edit: 0.5, 2 * s ...
+    assert result.stdout.split() == ["0", "0", "1", "1"], result.stdout

@@ -201,12 +201,18 @@ def test_train_epoch_is_reproducible_and_checks_rows():
 
 
 # --- the digits run shown on the "Putting it all together" page ---------------------------
+# examples/train_digits.py is a script, not part of the package; the page loads it the same way.
 
 
-def test_digits_split_is_stratified_and_scaled():
-    from nnmath.digits import load_digits_split
+@pytest.fixture(scope="module")
+def digits():
+    from nnmath_site.examples import load_example
 
-    data = load_digits_split(seed=0)
+    return load_example("train_digits")
+
+
+def test_digits_split_is_stratified_and_scaled(digits):
+    data = digits.load_digits_split(seed=0)
     y_train, y_test = data["y_train"], data["y_test"]
     assert len(y_train) + len(y_test) == 1797
     share_train = np.bincount(y_train, minlength=10) / len(y_train)
@@ -216,10 +222,10 @@ def test_digits_split_is_stratified_and_scaled():
         assert X.shape[1] == 64 and X.min() == 0.0 and X.max() == 1.0
 
 
-def test_digits_reach_95_percent_test_accuracy():
-    from nnmath.digits import train_digits
-
-    model, history, data = train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0)
+def test_digits_reach_95_percent_test_accuracy(digits):
+    model, history, data = digits.train_digits(
+        hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
+    )
     assert all(len(v) == 31 for v in history.values())
     assert history["test_accuracy"][0] < 0.3  # the untrained network is near chance
     assert history["test_accuracy"][-1] >= 0.95
@@ -227,26 +233,29 @@ def test_digits_reach_95_percent_test_accuracy():
     assert history["train_loss"][-1] < history["train_loss"][0]
 
 
-def test_digits_run_is_deterministic():
-    from nnmath.digits import train_digits
-
-    _, first, _ = train_digits(hidden=8, epochs=2, seed=3)
-    _, again, _ = train_digits(hidden=8, epochs=2, seed=3)
+def test_digits_run_is_deterministic(digits):
+    _, first, _ = digits.train_digits(hidden=8, epochs=2, seed=3)
+    _, again, _ = digits.train_digits(hidden=8, epochs=2, seed=3)
     assert first == again
 
 
 @pytest.mark.parametrize("epochs", [-1, 2.5, True])
-def test_train_digits_rejects_bad_epochs(epochs):
-    from nnmath.digits import train_digits
-
+def test_train_digits_rejects_bad_epochs(digits, epochs):
     with pytest.raises(ValueError, match="epochs must be a non-negative integer"):
-        train_digits(hidden=4, epochs=epochs)
+        digits.train_digits(hidden=4, epochs=epochs)
 
 
-def test_to_svg_escapes_alt_and_caption():
-    from nnmath.plotting import new_figure, to_svg
+def test_digits_script_runs_on_its_own_and_prints_the_test_accuracy(digits, tmp_path):
+    import re
+    import subprocess
+    import sys
 
-    fig, _ = new_figure()
-    out = to_svg(fig, alt='a "quoted" <b> & c', caption="x < y & z")
-    assert 'aria-label="a &quot;quoted&quot; &lt;b&gt; &amp; c"' in out
-    assert "<figcaption>x &lt; y &amp; z</figcaption>" in out
+    script = digits.__file__
+    # from another folder: the script needs nnmath and scikit-learn, not the repository
+    result = subprocess.run(
+        [sys.executable, script], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    match = re.fullmatch(r"test accuracy after 30 epochs: (\d+\.\d)%\n", result.stdout)
+    assert match, result.stdout
+    assert float(match[1]) >= 95.0

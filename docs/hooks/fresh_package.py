@@ -1,17 +1,22 @@
-"""MkDocs hook: every build imports nnmath afresh.
+"""MkDocs hook: every build imports nnmath and the site tooling nnmath_site afresh.
 
-The pages' code (markdown-exec) runs inside the MkDocs process and imports nnmath.
-``mkdocs serve`` keeps that process alive between rebuilds, and Python caches imported
-modules, so without this hook an edit to nnmath/ would update the code listings (read from
-the files) but not the printed outputs and figures (computed by the cached, old module).
+The pages' code (markdown-exec) runs inside the MkDocs process and imports nnmath and
+nnmath_site. ``mkdocs serve`` keeps that process alive between rebuilds, and Python caches
+imported modules, so without this hook an edit to nnmath/ would update the code listings
+(read from the files at every build) but not the printed outputs and figures (computed by
+the cached, old module). The examples (``nnmath_site.examples.load_example``) are read
+afresh at every call anyway.
 """
 
 from __future__ import annotations
 
 import sys
 
+PACKAGES = ("nnmath", "nnmath_site")
+
 
 def on_pre_build(config, **kwargs):
-    """Forget every imported nnmath module, so the pages import the files as they are now."""
-    for name in [n for n in sys.modules if n == "nnmath" or n.startswith("nnmath.")]:
+    """Forget every imported module of the packages, so the pages import the files as they are now."""
+    stale = [n for n in sys.modules if n in PACKAGES or n.startswith(tuple(p + "." for p in PACKAGES))]
+    for name in stale:
         del sys.modules[name]
