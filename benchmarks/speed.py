@@ -40,7 +40,9 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-if __name__ == "__main__":  # `python benchmarks/speed.py` measures the nnmath next to it
+if (
+    __name__ == "__main__"
+):  # `python benchmarks/speed.py` measures the nnmath next to it
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nnmath  # noqa: E402
@@ -145,7 +147,10 @@ def nnmath_network(sizes, rng, dtype="float64"):
     if "dtype" in inspect.signature(nnmath.mlp).parameters:
         return nnmath.mlp(sizes, "relu", rng, dtype=dtype)
     acts = ["relu"] * (len(sizes) - 2) + [None]  # what mlp builds, layer by layer
-    layers = [nnmath.Dense(a, b, f, rng, dtype=dtype) for a, b, f in zip(sizes, sizes[1:], acts)]
+    layers = [
+        nnmath.Dense(a, b, f, rng, dtype=dtype)
+        for a, b, f in zip(sizes, sizes[1:], acts)
+    ]
     return nnmath.Sequential(layers)
 
 
@@ -154,7 +159,14 @@ def lean_network(params, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-
     params = [np.array(p) for p in params]
     zeros = lambda: [np.zeros_like(p) for p in params]
     adam = (learning_rate, beta1, beta2, epsilon)
-    return {"params": params, "m": zeros(), "v": zeros(), "scratch": zeros(), "t": 0, "adam": adam}
+    return {
+        "params": params,
+        "m": zeros(),
+        "v": zeros(),
+        "scratch": zeros(),
+        "t": 0,
+        "adam": adam,
+    }
 
 
 def lean_step(net, X, Y):
@@ -213,13 +225,18 @@ def torch_network(params, learning_rate=LEARNING_RATE):
         dtype = getattr(torch, np.dtype(W.dtype).name)
         linear = torch.nn.Linear(*W.shape, dtype=dtype)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor(W.T))  # torch stores W transposed: (out, in)
+            linear.weight.copy_(
+                torch.tensor(W.T)
+            )  # torch stores W transposed: (out, in)
             linear.bias.copy_(torch.tensor(b))
         layers.append(linear)
         if k < len(pairs) - 1:
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    return {"model": model, "optimizer": torch.optim.Adam(model.parameters(), lr=learning_rate)}
+    return {
+        "model": model,
+        "optimizer": torch.optim.Adam(model.parameters(), lr=learning_rate),
+    }
 
 
 def torch_step(net, X, labels):
@@ -238,7 +255,14 @@ def batch(sizes, batch_size, rng, dtype="float64"):
     return X, labels, nnmath.one_hot(labels, sizes[-1]).astype(dtype)
 
 
-def time_train_steps(configs=CONFIGS, dtypes=DTYPES, repeats=10, seed=0, use_torch=True, block_seconds=0.02):
+def time_train_steps(
+    configs=CONFIGS,
+    dtypes=DTYPES,
+    repeats=10,
+    seed=0,
+    use_torch=True,
+    block_seconds=0.02,
+):
     """Time one train step of nnmath, the lean NumPy step and PyTorch on each config.
 
     ``configs`` holds ``(sizes, batch, target)`` triples. Each repeat times a block of
@@ -275,7 +299,9 @@ def time_train_steps(configs=CONFIGS, dtypes=DTYPES, repeats=10, seed=0, use_tor
                         "lean_ms": ms["lean"],
                         "torch_ms": ms.get("torch"),
                         "nnmath_lean": ratio,
-                        "nnmath_torch": ms["nnmath"] / ms["torch"] if "torch" in ms else None,
+                        "nnmath_torch": ms["nnmath"] / ms["torch"]
+                        if "torch" in ms
+                        else None,
                         "target": target,
                         "holds": ratio <= target,
                     }
@@ -287,11 +313,14 @@ def table(head, body, markdown=False, left=1):
     """Cells as aligned text (the first ``left`` columns left-aligned) or as Markdown."""
     if markdown:
         rule = [":--"] * left + ["--:"] * (len(head) - left)
-        return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, rule, *body])
+        return "\n".join(
+            "| " + " | ".join(cells) + " |" for cells in [head, rule, *body]
+        )
     widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
     return "\n".join(
         "  ".join(
-            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths))
         ).rstrip()
         for row in [head, *body]
     )
@@ -406,7 +435,9 @@ def phases_table(rows, markdown=False):
         + [f"{r['train_step_ms']:.3f}"] * (not markdown)
         for r in rows
     ]
-    return table(["config", *phases, "sum"] + ["train_step"] * (not markdown), body, markdown)
+    return table(
+        ["config", *phases, "sum"] + ["train_step"] * (not markdown), body, markdown
+    )
 
 
 # ---------------------------------------------------------------------------- input checks
@@ -422,7 +453,9 @@ def all_finite(X):
     return np.isfinite(X).all()
 
 
-def time_checks(shapes=((32, 64, 32), (128, 784, 256)), repeats=20, seed=0, block_seconds=0.005):
+def time_checks(
+    shapes=((32, 64, 32), (128, 784, 256)), repeats=20, seed=0, block_seconds=0.005
+):
     """What checking costs: ``nnmath.linear(X, W, b)`` against the bare ``X @ W + b``.
 
     For each ``(batch, in, out)``: microseconds of the checked and the bare call, their
@@ -461,7 +494,14 @@ def time_checks(shapes=((32, 64, 32), (128, 784, 256)), repeats=20, seed=0, bloc
 
 def checks_table(rows, markdown=False):
     """The rows of ``time_checks``, in microseconds."""
-    head = ["product", "linear µs", "X @ W + b µs", "checks µs", "isfinite(X) µs", "X @ W µs"]
+    head = [
+        "product",
+        "linear µs",
+        "X @ W + b µs",
+        "checks µs",
+        "isfinite(X) µs",
+        "X @ W µs",
+    ]
     body = [
         [
             r["shape"],
@@ -493,9 +533,13 @@ def time_loops_vs_matmul(m=64, n=64, k=32, repeats=3, seed=0):
     with one_thread():
         assert np.allclose(nnmath.matmul_loops(A, B), A @ B)
         assert np.allclose(rows_of_dots(), A @ B)
-        loops = interleaved({"loops": lambda: nnmath.matmul_loops(A, B)}, repeats, number=1)
+        loops = interleaved(
+            {"loops": lambda: nnmath.matmul_loops(A, B)}, repeats, number=1
+        )
         dots = interleaved({"dots": rows_of_dots}, repeats, number=1)
-        blas = interleaved({"matmul": lambda: A @ B}, max(repeats, 20), block_seconds=0.002)
+        blas = interleaved(
+            {"matmul": lambda: A @ B}, max(repeats, 20), block_seconds=0.002
+        )
     seconds = {**loops, **dots, **blas}
     flops = 2 * m * n * k
     return {
@@ -581,18 +625,24 @@ def time_digits(epochs=50, repeats=1, seed=0, hidden=64, batch_size=32):
             random_state=seed,
         )
         start = time.perf_counter()
-        with warnings.catch_warnings():  # it warns that max_iter was reached: we asked for that
+        with (
+            warnings.catch_warnings()
+        ):  # it warns that max_iter was reached: we asked for that
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        assert clf.n_iter_ == epochs, f"MLPClassifier stopped after {clf.n_iter_} epochs"
+        assert clf.n_iter_ == epochs, (
+            f"MLPClassifier stopped after {clf.n_iter_} epochs"
+        )
         return seconds, nnmath.accuracy(clf.predict_proba(X_test), y_test)
 
     results = {"nnmath": [], "sklearn": []}
     with one_thread():
         for r in range(repeats):
             for name in ["nnmath", "sklearn"] if r % 2 == 0 else ["sklearn", "nnmath"]:
-                results[name].append((run_nnmath if name == "nnmath" else run_sklearn)())
+                results[name].append(
+                    (run_nnmath if name == "nnmath" else run_sklearn)()
+                )
     nn_s, sk_s = (min(t for t, _ in results[name]) for name in ("nnmath", "sklearn"))
     return {
         "epochs": epochs,
@@ -642,7 +692,9 @@ def source(function):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats: a short run")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats: a short run"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 15
@@ -656,7 +708,10 @@ def main(argv=None):
     if not args.json:
         print("one train step, milliseconds (B: batch size)")
         print(steps_table(results["train_steps"]))
-        print("/lean, /torch: nnmath's time over theirs; the target is for /lean", end="\n\n")
+        print(
+            "/lean, /torch: nnmath's time over theirs; the target is for /lean",
+            end="\n\n",
+        )
     results["digits"] = time_digits(repeats=1 if args.quick else 3)
     if not args.json:
         print(digits_text(results["digits"]), end="\n\n")

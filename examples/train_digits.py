@@ -2,28 +2,29 @@ r"""Train a small network on handwritten digits: the site's end-to-end example.
 
 ``python examples/train_digits.py`` trains the network of the "Putting it all together"
 page and prints its test accuracy. The page shows this file whole and runs it at every
-build (through ``nnmath_site.examples.load_example``); ``tests/test_training.py`` tests it.
+build (through ``nnmath_site.examples.load_example``); ``tests/test_training.py`` tests
+it.
 
 The data are the 1,797 real 8x8 grey-scale images bundled with scikit-learn
-(``sklearn.datasets.load_digits``; nothing is downloaded). scikit-learn and threadpoolctl
-come with the ``docs`` extra, ``pip install -e ".[docs]"``; nnmath itself needs NumPy alone.
+(``sklearn.datasets.load_digits``; nothing is downloaded). scikit-learn and
+threadpoolctl come with the ``docs`` extra, ``pip install -e ".[docs]"``; nnmath itself
+needs NumPy alone.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from nnmath import Adam, accuracy, mlp, one_hot, softmax_cross_entropy, train_epoch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
-
-from nnmath import Adam, accuracy, mlp, one_hot, softmax_cross_entropy, train_epoch
 
 NUM_PIXELS = 64  # 8 x 8 images, flattened row by row
 NUM_CLASSES = 10  # the digits 0 to 9
 
 
 def load_digits_split(test_size=0.25, seed=0):
-    r"""Load the digits, scale the pixels to $[0, 1]$ and split them, stratified by class.
+    r"""Load the digits, scale the pixels to $[0, 1]$, split them stratified by class.
 
     Parameters
     ----------
@@ -42,8 +43,8 @@ def load_digits_split(test_size=0.25, seed=0):
     Notes
     -----
     Each pixel is an ink count from 0 to 16, so dividing by 16 maps it to $[0, 1]$, the
-    scale He initialization assumes for its inputs. Stratifying keeps every digit's share
-    the same in both parts.
+    scale He initialization assumes for its inputs. Stratifying keeps every digit's
+    share the same in both parts.
 
     References
     ----------
@@ -95,7 +96,8 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
     -----
     Every mini-batch step is ``nnmath.train_step``: logits
     $Z_2 = \operatorname{ReLU}(XW_1 + \mathbf{b}_1)W_2 + \mathbf{b}_2$, loss
-    $L = \operatorname{CE}(\operatorname{softmax}(Z_2), Y)$, backward pass, one Adam step.
+    $L = \operatorname{CE}(\operatorname{softmax}(Z_2), Y)$, a backward pass, an Adam
+    step.
 
     References
     ----------
@@ -133,8 +135,12 @@ def train_digits(hidden=64, epochs=30, batch_size=32, learning_rate=0.01, seed=0
 
 
 def _check_epochs(epochs):
-    """Raise ValueError unless ``epochs`` is an integer >= 0 (``True`` and 2.0 are not)."""
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+    """Raise ValueError unless ``epochs`` is an int >= 0 (``True`` and 2.0 are not)."""
+    if (
+        isinstance(epochs, bool)
+        or not isinstance(epochs, (int, np.integer))
+        or epochs < 0
+    ):
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
 
 

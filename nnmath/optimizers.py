@@ -224,7 +224,7 @@ class Adam:
             m += (1 - self.beta1) * g  # m_t
             v *= self.beta2
             v += (1 - self.beta2) * g * g  # v_t
-            # theta -= eta m_hat / (sqrt(v_hat) + epsilon), in one buffer (no second copy)
+            # theta -= eta m_hat / (sqrt(v_hat) + epsilon), all in one buffer
             update = np.sqrt(v) / sqrt_correction2 + self.epsilon
             np.divide(m, update, out=update)
             update *= step_size

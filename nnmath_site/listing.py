@@ -53,7 +53,9 @@ __all__ = ["ListingError", "listing", "source"]
 #: The class of the ``<div>`` that wraps every listing: tests/test_site.py finds them by it.
 LISTING_CLASS = "nnmath-listing"
 
-_packages: dict[str, tuple[tuple, griffe.Module]] = {}  # name -> (files' stamps, package)
+_packages: dict[
+    str, tuple[tuple, griffe.Module]
+] = {}  # name -> (files' stamps, package)
 _files: dict[Path, tuple[tuple, griffe.Module]] = {}  # file -> (its stamp, module)
 
 
@@ -64,8 +66,14 @@ class ListingError(LookupError):
 def listing(*names: str) -> str:
     """The Markdown of the listing of ``names``: a titled code block, then the API links."""
     code, title, links = _listing(names)
-    ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0))
-    parts = [f'<div class="{LISTING_CLASS}" markdown>', "", f'{ticks}python title="{title}"']
+    ticks = "`" * max(
+        3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0)
+    )
+    parts = [
+        f'<div class="{LISTING_CLASS}" markdown>',
+        "",
+        f'{ticks}python title="{title}"',
+    ]
     parts += [code, ticks, ""]
     if links:
         refs = " · ".join(f"[`{shown}`][{identifier}]" for shown, identifier in links)
@@ -85,10 +93,14 @@ def _listing(names):
     found = [_find(name) for name in names]
     titles = {title for _, title, _ in found}
     if len(titles) > 1:
-        raise ListingError(f"one listing shows one file, but {names} are in {sorted(titles)}")
+        raise ListingError(
+            f"one listing shows one file, but {names} are in {sorted(titles)}"
+        )
     pieces, links = [], []
     for name, (obj, _, link) in zip(names, found):
-        pieces.append((_code(obj), obj.is_module or obj.parent is None or obj.parent.is_module))
+        pieces.append(
+            (_code(obj), obj.is_module or obj.parent is None or obj.parent.is_module)
+        )
         if link:
             links.append((name, link))
     code = pieces[0][0]
@@ -116,7 +128,9 @@ def _find(name):
         obj = obj.members[obj.name]
         obj = obj.final_target if obj.is_alias else obj
     title = Path(obj.filepath).resolve().relative_to(folder.parent).as_posix()
-    public = not any(part.startswith("_") and part != "__init__" for part in obj.path.split("."))
+    public = not any(
+        part.startswith("_") and part != "__init__" for part in obj.path.split(".")
+    )
     return obj, title, obj.path if public else None
 
 
@@ -128,11 +142,19 @@ def _member(parent, qualname, name):
             if obj.is_alias:
                 obj = obj.final_target
     except KeyError:
-        raise ListingError(f"listing({name!r}): {obj.path} has no member {part!r}") from None
+        raise ListingError(
+            f"listing({name!r}): {obj.path} has no member {part!r}"
+        ) from None
     except griffe.AliasResolutionError as error:
-        raise ListingError(f"listing({name!r}): cannot follow {obj.path}: {error}") from None
-    if not isinstance(obj, (griffe.Function, griffe.Class, griffe.Module, griffe.Attribute)):
-        raise ListingError(f"listing({name!r}): {obj.path} is not a function, class or module")
+        raise ListingError(
+            f"listing({name!r}): cannot follow {obj.path}: {error}"
+        ) from None
+    if not isinstance(
+        obj, (griffe.Function, griffe.Class, griffe.Module, griffe.Attribute)
+    ):
+        raise ListingError(
+            f"listing({name!r}): {obj.path} is not a function, class or module"
+        )
     return obj
 
 
@@ -153,7 +175,9 @@ def _package(name, wanted):
     stamps = tuple(_stamp(path) for path in sorted(folder.rglob("*.py")))
     cached = _packages.get(name)
     if cached is None or cached[0] != stamps:
-        package = griffe.load(name, search_paths=[folder.parent], allow_inspection=False)
+        package = griffe.load(
+            name, search_paths=[folder.parent], allow_inspection=False
+        )
         cached = _packages[name] = (stamps, package)
     return cached[1], folder
 
@@ -194,7 +218,9 @@ def _code(obj):
             gap.append(line)
         else:
             if gap_had_drop:
-                gap = [""] * (0 if not kept or not gap else 1 if line[:1].isspace() else 2)
+                gap = [""] * (
+                    0 if not kept or not gap else 1 if line[:1].isspace() else 2
+                )
             kept += gap + [line]
             gap, gap_had_drop = [], False
     indent = min(len(line) - len(line.lstrip()) for line in kept if line.strip())
@@ -213,8 +239,14 @@ def _hide(obj, lines, dropped, replaced):
     doc = obj.docstring
     if doc is not None and doc.lineno is not None:
         dropped.update(range(doc.lineno, doc.endlineno + 1))
-        if not obj.is_module and not obj.is_attribute and doc.endlineno >= obj.endlineno:
-            line = lines[doc.lineno - 1]  # the body was only the docstring: it becomes `...`
+        if (
+            not obj.is_module
+            and not obj.is_attribute
+            and doc.endlineno >= obj.endlineno
+        ):
+            line = lines[
+                doc.lineno - 1
+            ]  # the body was only the docstring: it becomes `...`
             replaced[doc.lineno] = line[: len(line) - len(line.lstrip())] + "..."
         else:
             after = doc.endlineno + 1
@@ -223,11 +255,15 @@ def _hide(obj, lines, dropped, replaced):
                 after += 1
     if not (obj.is_class or obj.is_module):
         return
-    members = [m for m in obj.members.values() if not m.is_alias and m.lineno is not None]
+    members = [
+        m for m in obj.members.values() if not m.is_alias and m.lineno is not None
+    ]
     bodies = [(m.lineno, m.endlineno) for m in members if m.is_function]
     for member in members:
         if member.is_attribute and any(a < member.lineno <= b for a, b in bodies):
-            _hide(member, lines, dropped, replaced)  # self.x = ... inside a method: shown
+            _hide(
+                member, lines, dropped, replaced
+            )  # self.x = ... inside a method: shown
         elif _hidden(member):
             start = member.lineno
             while start > 1 and lines[start - 2].lstrip().startswith("#"):

@@ -64,7 +64,9 @@ def new_figure(nrows=1, ncols=1, width=6.4, height=3.6, **kwargs):
     # Legends, annotations and colour bars are styled when they are created, after this
     # function returns, so the style is set for the whole (build or test) process.
     matplotlib.rcParams.update(_style())
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, height), layout="constrained", **kwargs
+    )
     return fig, axes
 
 
@@ -91,7 +93,9 @@ def to_svg(fig, alt, caption=None):
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: invalid inside HTML
+    svg = svg[
+        svg.index("<svg") :
+    ]  # drop the XML prolog and DOCTYPE: invalid inside HTML
     svg = svg.replace(INK, "currentColor")
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
     # matplotlib's <style> uses a bare `*` selector, which inline in HTML would restyle the
@@ -99,5 +103,9 @@ def to_svg(fig, alt, caption=None):
     svg = re.sub(r'<style type="text/css">.*?</style>', "", svg, count=1, flags=re.S)
     label = html.escape(alt, quote=True)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
-    cap = f"<figcaption>{html.escape(caption, quote=False)}</figcaption>" if caption else ""
+    cap = (
+        f"<figcaption>{html.escape(caption, quote=False)}</figcaption>"
+        if caption
+        else ""
+    )
     return f'<figure class="nnmath-figure">{svg}{cap}</figure>'

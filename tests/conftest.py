@@ -55,7 +55,17 @@ def mkdocs_build(config, site, env=None, cwd=None):
 
     config = Path(config)
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(config),
+            "-d",
+            str(site),
+        ],
         cwd=cwd or config.parent,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
         capture_output=True,

@@ -23,7 +23,11 @@ from tests.conftest import away_from_kink
 
 SEEDS = [0, 1, 2]
 SHAPES = [(7,), (3, 4), (2, 3, 5)]
-ELEMENTWISE = [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)]
+ELEMENTWISE = [
+    (sigmoid, sigmoid_derivative),
+    (tanh, tanh_derivative),
+    (relu, relu_derivative),
+]
 
 
 @pytest.mark.parametrize("x", [-30.0, -2.5, -0.1, 0.0, 0.3, 4.0, 30.0])
@@ -92,7 +96,9 @@ def test_softmax_rows_sum_to_one_and_match_definition(seed, shape):
     z = np.random.default_rng(seed).normal(scale=3, size=shape)
     p = softmax(z)
     assert np.allclose(p.sum(axis=-1), 1.0)
-    expected = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)  # safe: |z| is small here
+    expected = np.exp(z) / np.exp(z).sum(
+        axis=-1, keepdims=True
+    )  # safe: |z| is small here
     assert np.allclose(p, expected, rtol=1e-13)
 
 
@@ -100,7 +106,9 @@ def test_softmax_large_logits_no_overflow():
     z = np.array([[1000.0, 999.0, -1000.0], [-1e300, 0.0, 1e300]])
     p = softmax(z)
     assert np.all(np.isfinite(p))
-    assert np.allclose(p[0, :2], [1 / (1 + math.exp(-1)), math.exp(-1) / (1 + math.exp(-1))])
+    assert np.allclose(
+        p[0, :2], [1 / (1 + math.exp(-1)), math.exp(-1) / (1 + math.exp(-1))]
+    )
     assert np.array_equal(p[1], [0.0, 0.0, 1.0])
 
 
@@ -126,7 +134,9 @@ def test_softmax_backward_is_jacobian_product_for_a_batch(seed):
     J = softmax_jacobian(Z)
     assert J.shape == (3, 4, 4)
     assert np.allclose(softmax_backward(Z, G), np.einsum("bij,bi->bj", J, G))
-    err = check_gradient(lambda v: np.sum(G * softmax(v)), Z.copy(), softmax_backward(Z, G))
+    err = check_gradient(
+        lambda v: np.sum(G * softmax(v)), Z.copy(), softmax_backward(Z, G)
+    )
     assert err < 1e-7
 
 

@@ -83,8 +83,18 @@ def elementwise_cases(name):
             TypeError,
             lit("x must hold real numbers, got dtype complex128"),
         ),
-        Case("strings", lambda: f(np.array(["1.0"])), TypeError, r"x must hold real numbers, got dtype <U3"),
-        Case("object", lambda: f(None), TypeError, r"x must hold real numbers, got dtype object"),
+        Case(
+            "strings",
+            lambda: f(np.array(["1.0"])),
+            TypeError,
+            r"x must hold real numbers, got dtype <U3",
+        ),
+        Case(
+            "object",
+            lambda: f(None),
+            TypeError,
+            r"x must hold real numbers, got dtype object",
+        ),
     ]
 
 
@@ -94,7 +104,9 @@ def optimizer_step_cases(make):
             "lengths differ",
             lambda: make().step([np.zeros(3), np.zeros(2)], [np.ones(3)]),
             ValueError,
-            lit("params and grads must have the same length, got 2 parameters but 1 gradients"),
+            lit(
+                "params and grads must have the same length, got 2 parameters but 1 gradients"
+            ),
         ),
         Case(
             "column vs vector",
@@ -110,7 +122,9 @@ def optimizer_step_cases(make):
         ),
         Case(
             "inf gradient",
-            lambda: make().step([np.zeros(2), np.zeros(3)], [np.ones(2), np.array([INF, 0, 0])]),
+            lambda: make().step(
+                [np.zeros(2), np.zeros(3)], [np.ones(2), np.array([INF, 0, 0])]
+            ),
             ValueError,
             lit("grads[1] contains NaN or inf"),
         ),
@@ -142,7 +156,9 @@ def optimizer_step_cases(make):
             "shapes change between steps",
             lambda: stepped(make()).step([np.zeros(4)], [np.ones(4)]),
             ValueError,
-            lit("this optimizer was first stepped with parameter shapes [(3,)], now got [(4,)]"),
+            lit(
+                "this optimizer was first stepped with parameter shapes [(3,)], now got [(4,)]"
+            ),
         ),
     ]
 
@@ -203,7 +219,12 @@ BAD_INPUT: dict[str, list[Case]] = {
             TypeError,
             lit("b must be a real number, got ndarray"),
         ),
-        Case("b is NaN", lambda: nnmath.neuron(V3, V3, NAN), ValueError, lit("b must be finite, got nan")),
+        Case(
+            "b is NaN",
+            lambda: nnmath.neuron(V3, V3, NAN),
+            ValueError,
+            lit("b must be finite, got nan"),
+        ),
         Case(
             "x holds NaN",
             lambda: nnmath.neuron(np.array([1.0, NAN]), np.ones(2), 0.0),
@@ -225,7 +246,10 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     # ---- activations ----------------------------------------------------------------
     **{name: elementwise_cases(name) for name in ("sigmoid", "relu", "tanh")},
-    **{f"{name}_derivative": elementwise_cases(f"{name}_derivative") for name in ("sigmoid", "relu", "tanh")},
+    **{
+        f"{name}_derivative": elementwise_cases(f"{name}_derivative")
+        for name in ("sigmoid", "relu", "tanh")
+    },
     "softmax": [
         Case(
             "NaN",
@@ -269,7 +293,12 @@ BAD_INPUT: dict[str, list[Case]] = {
             ValueError,
             lit("z must have at least one entry along axis -1, got shape (2, 0)"),
         ),
-        Case("complex", lambda: nnmath.softmax(np.array([1j])), TypeError, lit("z must hold real numbers")),
+        Case(
+            "complex",
+            lambda: nnmath.softmax(np.array([1j])),
+            TypeError,
+            lit("z must hold real numbers"),
+        ),
     ],
     "softmax_jacobian": [
         Case(
@@ -290,7 +319,10 @@ BAD_INPUT: dict[str, list[Case]] = {
             "grad_output of another shape",
             lambda: nnmath.softmax_backward(LOGITS, V3),
             ValueError,
-            lit("grad_output must have the shape of z, got grad_output.shape=(3,) and z.shape=(2, 3)"),
+            lit(
+                "grad_output must have the shape of z, got "
+                "grad_output.shape=(3,) and z.shape=(2, 3)"
+            ),
         ),
         Case(
             "grad_output holds inf",
@@ -332,7 +364,10 @@ BAD_INPUT: dict[str, list[Case]] = {
             "column vs vector",
             lambda: nnmath.mse(COL3, V3),
             ValueError,
-            lit("y_pred and y_true must have the same shape, got y_pred.shape=(3, 1) and y_true.shape=(3,)"),
+            lit(
+                "y_pred and y_true must have the same shape, got "
+                "y_pred.shape=(3, 1) and y_true.shape=(3,)"
+            ),
         ),
         Case(
             "NaN prediction",
@@ -352,7 +387,12 @@ BAD_INPUT: dict[str, list[Case]] = {
             ValueError,
             lit("y_pred must not be empty, got shape (0,)"),
         ),
-        Case("strings", lambda: nnmath.mse(["a"], ["b"]), TypeError, lit("y_pred must hold real numbers")),
+        Case(
+            "strings",
+            lambda: nnmath.mse(["a"], ["b"]),
+            TypeError,
+            lit("y_pred must hold real numbers"),
+        ),
     ],
     "mse_gradient": [
         Case(
@@ -373,25 +413,36 @@ BAD_INPUT: dict[str, list[Case]] = {
             "column vs vector",
             lambda: nnmath.cross_entropy(COL3, V3),
             ValueError,
-            lit("y_pred and y_true must have the same shape, got y_pred.shape=(3, 1) and y_true.shape=(3,)"),
+            lit(
+                "y_pred and y_true must have the same shape, got "
+                "y_pred.shape=(3, 1) and y_true.shape=(3,)"
+            ),
         ),
         Case(
             "logits instead of probabilities",
             lambda: nnmath.cross_entropy(LOGITS, ONE_HOT),
             ValueError,
-            lit("y_pred must hold probabilities in [0, 1], got values from -1.0 to 3.0; pass logits to"),
+            lit(
+                "y_pred must hold probabilities in [0, 1], got "
+                "values from -1.0 to 3.0; pass logits to"
+            ),
         ),
         Case(
             "target row does not sum to 1",
             lambda: nnmath.cross_entropy(V3, np.array([0.5, 0.0, 0.0])),
             ValueError,
-            lit("each row of y_true must sum to 1 (one-hot or soft labels), found a row summing to 0.5"),
+            lit(
+                "each row of y_true must sum to 1 (one-hot or soft "
+                "labels), found a row summing to 0.5"
+            ),
         ),
         Case(
             "negative target",
             lambda: nnmath.cross_entropy(V3, np.array([1.5, -0.5, 0.0])),
             ValueError,
-            lit("y_true must hold probabilities in [0, 1], got values from -0.5 to 1.5"),
+            lit(
+                "y_true must hold probabilities in [0, 1], got values from -0.5 to 1.5"
+            ),
         ),
         Case(
             "class labels instead of one-hot",
@@ -427,7 +478,9 @@ BAD_INPUT: dict[str, list[Case]] = {
         ),
         Case(
             "probabilities above 1",
-            lambda: nnmath.cross_entropy_gradient(np.array([1.5, 0.0]), np.array([1.0, 0.0])),
+            lambda: nnmath.cross_entropy_gradient(
+                np.array([1.5, 0.0]), np.array([1.0, 0.0])
+            ),
             ValueError,
             lit("y_pred must hold probabilities in [0, 1], got values from 0.0 to 1.5"),
         ),
@@ -443,7 +496,10 @@ BAD_INPUT: dict[str, list[Case]] = {
             "column vs vector",
             lambda: nnmath.softmax_cross_entropy(COL3, V3),
             ValueError,
-            lit("logits and y_true must have the same shape, got logits.shape=(3, 1) and y_true.shape=(3,)"),
+            lit(
+                "logits and y_true must have the same shape, got "
+                "logits.shape=(3, 1) and y_true.shape=(3,)"
+            ),
         ),
         Case(
             "target rows summing to 2",
@@ -455,17 +511,22 @@ BAD_INPUT: dict[str, list[Case]] = {
             "soft targets that do not sum to 1",
             lambda: nnmath.softmax_cross_entropy(LOGITS, 0.4 * np.ones((2, 3))),
             ValueError,
-            r"each row of y_true must sum to 1 \(one-hot or soft labels\), found a row summing to 1\.2",
+            r"each row of y_true must sum to 1 \(one-hot or soft "
+            r"labels\), found a row summing to 1\.2",
         ),
         Case(
             "NaN logits",
-            lambda: nnmath.softmax_cross_entropy(np.array([NAN, 0.0]), np.array([1.0, 0.0])),
+            lambda: nnmath.softmax_cross_entropy(
+                np.array([NAN, 0.0]), np.array([1.0, 0.0])
+            ),
             ValueError,
             lit("logits must be finite"),
         ),
         Case(
             "3-D",
-            lambda: nnmath.softmax_cross_entropy(np.ones((1, 1, 2)), np.ones((1, 1, 2))),
+            lambda: nnmath.softmax_cross_entropy(
+                np.ones((1, 1, 2)), np.ones((1, 1, 2))
+            ),
             ValueError,
             lit("logits must be 1-D or 2-D"),
         ),
@@ -479,7 +540,9 @@ BAD_INPUT: dict[str, list[Case]] = {
         ),
         Case(
             "inf logits",
-            lambda: nnmath.softmax_cross_entropy_gradient(np.array([INF, 0.0]), np.array([1.0, 0.0])),
+            lambda: nnmath.softmax_cross_entropy_gradient(
+                np.array([INF, 0.0]), np.array([1.0, 0.0])
+            ),
             ValueError,
             lit("logits must be finite, found inf at index (0,)"),
         ),
@@ -499,7 +562,9 @@ BAD_INPUT: dict[str, list[Case]] = {
         ),
         Case(
             "NaN logits",
-            lambda: nnmath.softmax_cross_entropy_and_gradient(np.array([NAN, 0.0]), np.array([1.0, 0.0])),
+            lambda: nnmath.softmax_cross_entropy_and_gradient(
+                np.array([NAN, 0.0]), np.array([1.0, 0.0])
+            ),
             ValueError,
             lit("logits must be finite, found nan at index (0,)"),
         ),
@@ -529,7 +594,12 @@ BAD_INPUT: dict[str, list[Case]] = {
             ValueError,
             lit("z must not be empty, got shape (2, 0)"),
         ),
-        Case("3-D", lambda: nnmath.log_softmax(np.zeros((1, 1, 1))), ValueError, lit("z must be 1-D or 2-D")),
+        Case(
+            "3-D",
+            lambda: nnmath.log_softmax(np.zeros((1, 1, 1))),
+            ValueError,
+            lit("z must be 1-D or 2-D"),
+        ),
     ],
     # ---- layers ---------------------------------------------------------------------
     "linear": [
@@ -537,7 +607,9 @@ BAD_INPUT: dict[str, list[Case]] = {
             "X of the wrong width",
             lambda: nnmath.linear(np.ones((4, 3)), np.ones((2, 5)), np.zeros(5)),
             ValueError,
-            lit("X has 3 features per row but W expects 2: X.shape=(4, 3), W.shape=(2, 5)"),
+            lit(
+                "X has 3 features per row but W expects 2: X.shape=(4, 3), W.shape=(2, 5)"
+            ),
         ),
         Case(
             "b of the wrong width",
@@ -567,13 +639,17 @@ BAD_INPUT: dict[str, list[Case]] = {
     "linear_backward": [
         Case(
             "dZ of the wrong shape",
-            lambda: nnmath.linear_backward(np.ones((4, 2)), np.ones((2, 5)), np.ones((4, 4))),
+            lambda: nnmath.linear_backward(
+                np.ones((4, 2)), np.ones((2, 5)), np.ones((4, 4))
+            ),
             ValueError,
             lit("dZ must have shape (4, 5) (batch, out_features), got (4, 4)"),
         ),
         Case(
             "X and W disagree",
-            lambda: nnmath.linear_backward(np.ones((4, 3)), np.ones((2, 5)), np.ones((4, 5))),
+            lambda: nnmath.linear_backward(
+                np.ones((4, 3)), np.ones((2, 5)), np.ones((4, 5))
+            ),
             ValueError,
             lit("X has 3 features per row but W expects 2"),
         ),
@@ -585,7 +661,9 @@ BAD_INPUT: dict[str, list[Case]] = {
         ),
         Case(
             "W is 1-D",
-            lambda: nnmath.linear_backward(np.ones((1, 2)), np.ones(2), np.ones((1, 1))),
+            lambda: nnmath.linear_backward(
+                np.ones((1, 2)), np.ones(2), np.ones((1, 1))
+            ),
             ValueError,
             lit("W must be 2-D, got shape (2,)"),
         ),
@@ -603,7 +681,9 @@ BAD_INPUT: dict[str, list[Case]] = {
             "softmax activation",
             lambda: nnmath.Dense(3, 2, "softmax", rng()),
             ValueError,
-            lit("activation must be one of 'relu', 'sigmoid', 'tanh' or None, got 'softmax'"),
+            lit(
+                "activation must be one of 'relu', 'sigmoid', 'tanh' or None, got 'softmax'"
+            ),
         ),
         Case(
             "seed instead of rng",
@@ -655,7 +735,9 @@ BAD_INPUT: dict[str, list[Case]] = {
             "wrong shape",
             lambda: forwarded(dense(3, 4)).backward(np.ones((2, 3))),
             ValueError,
-            lit("grad_output must have the shape of the last output (2, 4), got (2, 3)"),
+            lit(
+                "grad_output must have the shape of the last output (2, 4), got (2, 3)"
+            ),
         ),
         Case(
             "column for one output",
@@ -680,7 +762,10 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "Sequential": [
         Case(
-            "no layers", lambda: nnmath.Sequential([]), ValueError, lit("Sequential needs at least one layer")
+            "no layers",
+            lambda: nnmath.Sequential([]),
+            ValueError,
+            lit("Sequential needs at least one layer"),
         ),
         Case(
             "widths disagree",
@@ -773,7 +858,10 @@ BAD_INPUT: dict[str, list[Case]] = {
             lit("learning_rate must be > 0, got 0.0"),
         ),
         Case(
-            "beta1 = 1", lambda: nnmath.Adam(beta1=1.0), ValueError, lit("beta1 must be in [0, 1), got 1.0")
+            "beta1 = 1",
+            lambda: nnmath.Adam(beta1=1.0),
+            ValueError,
+            lit("beta1 must be in [0, 1), got 1.0"),
         ),
         Case(
             "negative beta1",
@@ -782,13 +870,22 @@ BAD_INPUT: dict[str, list[Case]] = {
             lit("beta1 must be in [0, 1), got -0.1"),
         ),
         Case(
-            "beta2 = 1", lambda: nnmath.Adam(beta2=1.0), ValueError, lit("beta2 must be in [0, 1), got 1.0")
+            "beta2 = 1",
+            lambda: nnmath.Adam(beta2=1.0),
+            ValueError,
+            lit("beta2 must be in [0, 1), got 1.0"),
         ),
         Case(
-            "beta2 > 1", lambda: nnmath.Adam(beta2=1.5), ValueError, lit("beta2 must be in [0, 1), got 1.5")
+            "beta2 > 1",
+            lambda: nnmath.Adam(beta2=1.5),
+            ValueError,
+            lit("beta2 must be in [0, 1), got 1.5"),
         ),
         Case(
-            "zero epsilon", lambda: nnmath.Adam(epsilon=0.0), ValueError, lit("epsilon must be > 0, got 0.0")
+            "zero epsilon",
+            lambda: nnmath.Adam(epsilon=0.0),
+            ValueError,
+            lit("epsilon must be > 0, got 0.0"),
         ),
         Case(
             "bool beta",
@@ -903,7 +1000,10 @@ BAD_INPUT: dict[str, list[Case]] = {
             lit("out_features must be a positive integer, got 0"),
         ),
         Case(
-            "unknown activation", lambda: nnmath.mlp([3, 4, 2], "gelu", rng()), ValueError, lit("got 'gelu'")
+            "unknown activation",
+            lambda: nnmath.mlp([3, 4, 2], "gelu", rng()),
+            ValueError,
+            lit("got 'gelu'"),
         ),
         Case(
             "unknown activation, no hidden layer",
@@ -915,13 +1015,20 @@ BAD_INPUT: dict[str, list[Case]] = {
     "train_step": [
         Case(
             "labels instead of one-hot",
-            lambda: nnmath.train_step(model(), nnmath.SGD(0.1), np.ones((2, 3)), np.array([0, 1])),
+            lambda: nnmath.train_step(
+                model(), nnmath.SGD(0.1), np.ones((2, 3)), np.array([0, 1])
+            ),
             ValueError,
-            lit("logits and y_true must have the same shape, got logits.shape=(2, 2) and y_true.shape=(2,)"),
+            lit(
+                "logits and y_true must have the same shape, got "
+                "logits.shape=(2, 2) and y_true.shape=(2,)"
+            ),
         ),
         Case(
             "X of the wrong width",
-            lambda: nnmath.train_step(model(), nnmath.SGD(0.1), np.ones((2, 5)), np.eye(2)),
+            lambda: nnmath.train_step(
+                model(), nnmath.SGD(0.1), np.ones((2, 5)), np.eye(2)
+            ),
             ValueError,
             lit("this layer expects 3 input features, got X with 5"),
         ),
@@ -930,14 +1037,21 @@ BAD_INPUT: dict[str, list[Case]] = {
         Case(
             "X and Y of different lengths",
             lambda: nnmath.train_epoch(
-                model(), nnmath.SGD(0.1), np.ones((5, 3)), np.eye(2)[[0, 1, 0, 1]], 2, rng()
+                model(),
+                nnmath.SGD(0.1),
+                np.ones((5, 3)),
+                np.eye(2)[[0, 1, 0, 1]],
+                2,
+                rng(),
             ),
             ValueError,
             lit("X has 5 rows but Y has 4"),
         ),
         Case(
             "zero batch size",
-            lambda: nnmath.train_epoch(model(), nnmath.SGD(0.1), np.ones((2, 3)), np.eye(2), 0, rng()),
+            lambda: nnmath.train_epoch(
+                model(), nnmath.SGD(0.1), np.ones((2, 3)), np.eye(2), 0, rng()
+            ),
             ValueError,
             lit("batch_size must be a positive integer, got 0"),
         ),
@@ -1001,7 +1115,10 @@ BAD_INPUT: dict[str, list[Case]] = {
             lit("b must be finite, found inf at index (0,)"),
         ),
         Case(
-            "complex", lambda: nnmath.relative_error([1j], [1.0]), TypeError, lit("a must hold real numbers")
+            "complex",
+            lambda: nnmath.relative_error([1j], [1.0]),
+            TypeError,
+            lit("a must hold real numbers"),
         ),
     ],
     "check_gradient": [
@@ -1009,7 +1126,9 @@ BAD_INPUT: dict[str, list[Case]] = {
             "analytic of the wrong shape",
             lambda: nnmath.check_gradient(np.sum, np.ones(3), np.ones((3, 1))),
             ValueError,
-            lit("analytic must have the shape of x, got analytic.shape=(3, 1) and x.shape=(3,)"),
+            lit(
+                "analytic must have the shape of x, got analytic.shape=(3, 1) and x.shape=(3,)"
+            ),
         ),
         Case(
             "integer x",
@@ -1031,7 +1150,9 @@ def _public_names():
         obj = getattr(nnmath, name)
         if inspect.isclass(obj):
             names |= {
-                f"{name}.{m}" for m, _ in inspect.getmembers(obj, inspect.isfunction) if not m.startswith("_")
+                f"{name}.{m}"
+                for m, _ in inspect.getmembers(obj, inspect.isfunction)
+                if not m.startswith("_")
             }
     return names
 
@@ -1044,14 +1165,20 @@ def test_every_public_name_has_bad_input_cases():
     assert all(BAD_INPUT[name] for name in BAD_INPUT)
 
 
-CASES = [pytest.param(case, id=f"{name}: {case.id}") for name, cases in BAD_INPUT.items() for case in cases]
+CASES = [
+    pytest.param(case, id=f"{name}: {case.id}")
+    for name, cases in BAD_INPUT.items()
+    for case in cases
+]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_raises_a_clear_error(case):
     with pytest.raises(case.exc, match=case.match) as info:
         case.call()
-    assert type(info.value) is case.exc  # not a subclass that would hide a different failure
+    assert (
+        type(info.value) is case.exc
+    )  # not a subclass that would hide a different failure
 
 
 def test_shape_errors_name_both_arguments_and_both_shapes():
@@ -1101,7 +1228,9 @@ ELEMENTWISE_LIMITS = {
 @pytest.mark.parametrize("name", sorted(ELEMENTWISE_LIMITS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_activations_propagate_nan_and_map_inf_to_their_limits(name, dtype):
-    out = getattr(nnmath, name)(SPECIAL.astype(dtype))  # and no warning (warnings are errors)
+    out = getattr(nnmath, name)(
+        SPECIAL.astype(dtype)
+    )  # and no warning (warnings are errors)
     assert out.dtype == dtype
     np.testing.assert_array_equal(out, np.array(ELEMENTWISE_LIMITS[name], dtype=dtype))
 
@@ -1109,7 +1238,9 @@ def test_activations_propagate_nan_and_map_inf_to_their_limits(name, dtype):
 def test_softmax_accepts_minus_inf_as_probability_zero():
     z = np.array([[-INF, 0.0, 0.0], [1.0, -INF, 1.0]])
     np.testing.assert_array_equal(nnmath.softmax(z), [[0.0, 0.5, 0.5], [0.5, 0.0, 0.5]])
-    np.testing.assert_array_equal(nnmath.softmax_backward(z[0], np.array([5.0, 1.0, -1.0])), [0.0, 0.5, -0.5])
+    np.testing.assert_array_equal(
+        nnmath.softmax_backward(z[0], np.array([5.0, 1.0, -1.0])), [0.0, 0.5, -0.5]
+    )
 
 
 @pytest.mark.parametrize("bad", [NAN, INF, -INF])

@@ -37,7 +37,9 @@ def setup(speed, sizes, seed, dtype="float64", batch=11):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lean_step_matches_nnmath_train_step(speed, sizes, seed):
     model, X, _, Y = setup(speed, sizes, seed)
-    lean = speed["lean_network"](model.parameters(), LR)  # copies of the same initial weights
+    lean = speed["lean_network"](
+        model.parameters(), LR
+    )  # copies of the same initial weights
     optimizer = nnmath.Adam(learning_rate=LR)
     for _ in range(3):  # several steps: Adam's bias corrections change with t
         expected = nnmath.train_step(model, optimizer, X, Y)
@@ -78,25 +80,35 @@ def test_torch_step_matches_nnmath_train_step(speed, sizes, seed):
         loss = speed["torch_step"](net, X_t, labels_t)
         assert loss == pytest.approx(expected, rel=1e-12, abs=0)
         linears = [m for m in net["model"] if isinstance(m, torch.nn.Linear)]
-        ours = [t for lin in linears for t in (lin.weight.detach().numpy().T, lin.bias.detach().numpy())]
+        ours = [
+            t
+            for lin in linears
+            for t in (lin.weight.detach().numpy().T, lin.bias.detach().numpy())
+        ]
         for a, b in zip(ours, model.parameters(), strict=True):
             assert a.dtype == b.dtype == np.float64
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 def test_timing_functions_run_and_report_consistent_numbers(speed):
-    rows = speed["time_train_steps"]([([4, 8, 3], 5, 1.3)], dtypes=("float64",), repeats=1)
+    rows = speed["time_train_steps"](
+        [([4, 8, 3], 5, 1.3)], dtypes=("float64",), repeats=1
+    )
     (row,) = rows
     assert row["nnmath_lean"] == pytest.approx(row["nnmath_ms"] / row["lean_ms"])
     assert row["holds"] == (row["nnmath_lean"] <= 1.3)
     assert all(len(line) <= 88 for line in speed["steps_table"](rows).splitlines())
 
     (phases,) = speed["time_step_phases"]([([4, 8, 3], 5)], steps=3)
-    fractions = [phases[f"{p}_fraction"] for p in ("forward", "loss", "backward", "update")]
+    fractions = [
+        phases[f"{p}_fraction"] for p in ("forward", "loss", "backward", "update")
+    ]
     assert sum(fractions) == pytest.approx(1.0)
 
     checks = speed["time_checks"](shapes=((3, 4, 2),), repeats=1)
-    assert checks[0]["checks_us"] == pytest.approx(checks[0]["linear_us"] - checks[0]["bare_us"])
+    assert checks[0]["checks_us"] == pytest.approx(
+        checks[0]["linear_us"] - checks[0]["bare_us"]
+    )
 
     loops = speed["time_loops_vs_matmul"](4, 3, 2, repeats=1)
     assert loops["flops"] == 2 * 4 * 3 * 2 and loops["loops_vs_matmul"] > 0
@@ -106,7 +118,9 @@ def test_digits_comparison_runs_every_epoch(speed):
     pytest.importorskip("sklearn")
     result = speed["time_digits"](epochs=2)
     assert (result["train_images"], result["test_images"]) == (1347, 450)
-    assert 0.5 < result["nnmath_accuracy"] <= 1 and 0.5 < result["sklearn_accuracy"] <= 1
+    assert (
+        0.5 < result["nnmath_accuracy"] <= 1 and 0.5 < result["sklearn_accuracy"] <= 1
+    )
 
 
 def test_machine_names_the_cpu_numpy_and_blas(speed):

@@ -43,7 +43,11 @@ GRAD_TOL = dict(rtol=1e-10, atol=1e-13)
 
 def t(a, requires_grad=False):
     """A float64 torch tensor holding a copy of ``a``."""
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=requires_grad)
+    return torch.tensor(
+        np.asarray(a, dtype=np.float64),
+        dtype=torch.float64,
+        requires_grad=requires_grad,
+    )
 
 
 def n(x):
@@ -89,7 +93,9 @@ def test_activation_value_and_derivative_match_torch(name, shape, seed):
 
     np.testing.assert_allclose(f(x), n(torch_f(t(x))), **VALUE_TOL)
     # autograd's derivative at exactly 0 is also what torch documents for ReLU: 0
-    np.testing.assert_allclose(upstream * f_prime(x), vjp(torch_f, x, upstream), **GRAD_TOL)
+    np.testing.assert_allclose(
+        upstream * f_prime(x), vjp(torch_f, x, upstream), **GRAD_TOL
+    )
 
 
 def test_relu_derivative_at_zero_is_torchs_convention():
@@ -112,18 +118,26 @@ def _logits(rng, shape, scale):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_softmax_and_its_backward_match_torch(shape, scale, seed):
     rng = np.random.default_rng(seed)
-    z = _logits(rng, shape, scale) + rng.choice([-1000.0, 0.0, 1000.0])  # a shift that overflows exp
+    z = _logits(rng, shape, scale) + rng.choice(
+        [-1000.0, 0.0, 1000.0]
+    )  # a shift that overflows exp
     upstream = rng.normal(size=shape)
 
-    np.testing.assert_allclose(nnmath.softmax(z), n(torch.softmax(t(z), dim=-1)), **VALUE_TOL)
+    np.testing.assert_allclose(
+        nnmath.softmax(z), n(torch.softmax(t(z), dim=-1)), **VALUE_TOL
+    )
     expected = vjp(lambda v: torch.softmax(v, dim=-1), z, upstream)
-    np.testing.assert_allclose(nnmath.softmax_backward(z, upstream), expected, **GRAD_TOL)
+    np.testing.assert_allclose(
+        nnmath.softmax_backward(z, upstream), expected, **GRAD_TOL
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_softmax_along_axis_0_matches_torch(seed):
     z = np.random.default_rng(seed).normal(size=(5, 3)) * 10
-    np.testing.assert_allclose(nnmath.softmax(z, axis=0), n(torch.softmax(t(z), dim=0)), **VALUE_TOL)
+    np.testing.assert_allclose(
+        nnmath.softmax(z, axis=0), n(torch.softmax(t(z), dim=0)), **VALUE_TOL
+    )
 
 
 @pytest.mark.parametrize("shape", [(5,), (3, 4)])
@@ -133,15 +147,26 @@ def test_softmax_jacobian_matches_torch(shape, seed):
     z = rng.normal(size=shape) * 3
     J = nnmath.softmax_jacobian(z)
     if z.ndim == 1:
-        expected = n(torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=-1), t(z)))
+        expected = n(
+            torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=-1), t(z))
+        )
     else:  # one Jacobian per row
         expected = np.stack(
-            [n(torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=-1), t(row))) for row in z]
+            [
+                n(
+                    torch.autograd.functional.jacobian(
+                        lambda v: torch.softmax(v, dim=-1), t(row)
+                    )
+                )
+                for row in z
+            ]
         )
     np.testing.assert_allclose(J, expected, **GRAD_TOL)
     # the Jacobian-vector product with a random vector, batched
     g = rng.normal(size=shape)
-    np.testing.assert_allclose(np.einsum("...ij,...j->...i", J, g), nnmath.softmax_backward(z, g), **GRAD_TOL)
+    np.testing.assert_allclose(
+        np.einsum("...ij,...j->...i", J, g), nnmath.softmax_backward(z, g), **GRAD_TOL
+    )
 
 
 @pytest.mark.parametrize("shape", [(6,), (5, 4)])
@@ -149,7 +174,9 @@ def test_softmax_jacobian_matches_torch(shape, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_log_softmax_matches_torch(shape, scale, seed):
     z = _logits(np.random.default_rng(seed), shape, scale)
-    np.testing.assert_allclose(nnmath.log_softmax(z), n(torch.log_softmax(t(z), dim=-1)), **VALUE_TOL)
+    np.testing.assert_allclose(
+        nnmath.log_softmax(z), n(torch.log_softmax(t(z), dim=-1)), **VALUE_TOL
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -167,7 +194,9 @@ def test_mse_and_gradient_match_torch(shape, seed):
     loss = F.mse_loss(pred, t(y_true), reduction="mean")
     loss.backward()
     np.testing.assert_allclose(nnmath.mse(y_pred, y_true), loss.item(), **VALUE_TOL)
-    np.testing.assert_allclose(nnmath.mse_gradient(y_pred, y_true), n(pred.grad), **GRAD_TOL)
+    np.testing.assert_allclose(
+        nnmath.mse_gradient(y_pred, y_true), n(pred.grad), **GRAD_TOL
+    )
 
 
 def _targets(rng, shape, kind):
@@ -205,8 +234,12 @@ def test_cross_entropy_and_gradient_match_torch(shape, kind, seed):
     loss.backward()
     expected_grad = n(p.grad).reshape(shape)
 
-    np.testing.assert_allclose(nnmath.cross_entropy(y_pred, y_true), loss.item(), **VALUE_TOL)
-    np.testing.assert_allclose(nnmath.cross_entropy_gradient(y_pred, y_true), expected_grad, **GRAD_TOL)
+    np.testing.assert_allclose(
+        nnmath.cross_entropy(y_pred, y_true), loss.item(), **VALUE_TOL
+    )
+    np.testing.assert_allclose(
+        nnmath.cross_entropy_gradient(y_pred, y_true), expected_grad, **GRAD_TOL
+    )
 
 
 @pytest.mark.parametrize("shape", [(5,), (8, 4), (1, 3)])
@@ -223,15 +256,24 @@ def test_softmax_cross_entropy_and_gradient_match_torch(shape, kind, scale, seed
     loss = F.cross_entropy(z, target, reduction="mean")
     loss.backward()
 
-    np.testing.assert_allclose(nnmath.softmax_cross_entropy(logits, y_true), loss.item(), **VALUE_TOL)
-    np.testing.assert_allclose(nnmath.softmax_cross_entropy_gradient(logits, y_true), n(z.grad), **GRAD_TOL)
+    np.testing.assert_allclose(
+        nnmath.softmax_cross_entropy(logits, y_true), loss.item(), **VALUE_TOL
+    )
+    np.testing.assert_allclose(
+        nnmath.softmax_cross_entropy_gradient(logits, y_true), n(z.grad), **GRAD_TOL
+    )
 
 
 # --------------------------------------------------------------------------------------
 # layers
 # --------------------------------------------------------------------------------------
 
-TORCH_ACTIVATIONS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, None: lambda v: v}
+TORCH_ACTIVATIONS = {
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    None: lambda v: v,
+}
 
 
 def _torch_linear(W, b):
@@ -277,7 +319,9 @@ def test_linear_and_linear_backward_match_torch(seed):
     (Zt * t(dZ)).sum().backward()
 
     np.testing.assert_allclose(nnmath.linear(X, W, b), n(Zt), **VALUE_TOL)
-    for mine, theirs in zip(nnmath.linear_backward(X, W, dZ), (Xt.grad, Wt.grad, bt.grad)):
+    for mine, theirs in zip(
+        nnmath.linear_backward(X, W, dZ), (Xt.grad, Wt.grad, bt.grad)
+    ):
         np.testing.assert_allclose(mine, n(theirs), **GRAD_TOL)
 
 
@@ -286,9 +330,11 @@ def _torch_copy(model):
     modules = []
     for layer in model.layers:
         modules.append(_torch_linear(layer.weights, layer.bias))
-        act = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}.get(
-            layer.activation
-        )
+        act = {
+            "relu": torch.nn.ReLU,
+            "sigmoid": torch.nn.Sigmoid,
+            "tanh": torch.nn.Tanh,
+        }.get(layer.activation)
         if act is not None:
             modules.append(act())
     return torch.nn.Sequential(*modules)
@@ -345,7 +391,10 @@ def test_network_loss_and_every_gradient_match_torch(activation, seed):
     ("optimizer", "torch_optimizer"),
     [
         (lambda: nnmath.SGD(0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
-        (lambda: nnmath.SGD(0.05, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
+        (
+            lambda: nnmath.SGD(0.05, momentum=0.9),
+            lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
+        ),
         (lambda: nnmath.Adam(0.01), lambda p: torch.optim.Adam(p, lr=0.01)),
     ],
     ids=["sgd", "sgd-momentum", "adam"],
@@ -402,16 +451,17 @@ def _initial_params(rng):
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed):
-    """The same seeded random gradients fed to both, every parameter compared after every step."""
+    """The same seeded random gradients fed to both; every parameter compared every step."""
     make, make_t = OPTIMIZERS[name]
     rng = np.random.default_rng(seed)
     params = _initial_params(rng)
     params_t = [t(p, requires_grad=True) for p in params]
     opt, opt_t = make(), make_t(params_t)
     for step in range(1, STEPS + 1):
-        # a drifting mean keeps the first moment away from zero, so bias correction matters
+        # a drifting mean keeps the first moment away from 0: bias correction matters
         grads = [
-            scale * (rng.normal(size=p.shape) + np.sin(step / 10.0)) for p, scale in zip(params, GRAD_SCALES)
+            scale * (rng.normal(size=p.shape) + np.sin(step / 10.0))
+            for p, scale in zip(params, GRAD_SCALES)
         ]
         opt.step(params, grads)
         for pt, g in zip(params_t, grads):
@@ -419,14 +469,20 @@ def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed):
         opt_t.step()
         for k, (p, pt) in enumerate(zip(params, params_t)):
             np.testing.assert_allclose(
-                p, n(pt), rtol=1e-11, atol=1e-13, err_msg=f"{name}: params[{k}] differs at step {step}"
+                p,
+                n(pt),
+                rtol=1e-11,
+                atol=1e-13,
+                err_msg=f"{name}: params[{k}] differs at step {step}",
             )
     if name.startswith("adam"):
-        assert opt.t == STEPS  # one time step per call, whatever the number of parameters
+        assert opt.t == STEPS  # one time step per call, however many parameters
         for m, v, pt in zip(opt.m, opt.v, params_t):
             state = opt_t.state[pt]
             np.testing.assert_allclose(m, n(state["exp_avg"]), rtol=1e-10, atol=1e-25)
-            np.testing.assert_allclose(v, n(state["exp_avg_sq"]), rtol=1e-10, atol=1e-30)
+            np.testing.assert_allclose(
+                v, n(state["exp_avg_sq"]), rtol=1e-10, atol=1e-30
+            )
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
@@ -435,20 +491,32 @@ def test_optimizer_trajectory_matches_torch_on_a_quadratic(name):
     make, make_t = OPTIMIZERS[name]
     rng = np.random.default_rng(42)
     params = _initial_params(rng)
-    targets = [(rng.normal(size=(p.size, p.size)), rng.normal(size=p.size)) for p in params]
+    targets = [
+        (rng.normal(size=(p.size, p.size)), rng.normal(size=p.size)) for p in params
+    ]
     params_t = [t(p, requires_grad=True) for p in params]
     opt, opt_t = make(), make_t(params_t)
 
     def loss_t():
-        return sum(0.5 * ((t(A) @ p.reshape(-1) - t(c)) ** 2).sum() for p, (A, c) in zip(params_t, targets))
+        return sum(
+            0.5 * ((t(A) @ p.reshape(-1) - t(c)) ** 2).sum()
+            for p, (A, c) in zip(params_t, targets)
+        )
 
     for step in range(1, 201):
-        grads = [(A.T @ (A @ p.reshape(-1) - c)).reshape(p.shape) for p, (A, c) in zip(params, targets)]
+        grads = [
+            (A.T @ (A @ p.reshape(-1) - c)).reshape(p.shape)
+            for p, (A, c) in zip(params, targets)
+        ]
         opt.step(params, grads)
         opt_t.zero_grad()
         loss_t().backward()
         opt_t.step()
         for k, (p, pt) in enumerate(zip(params, params_t)):
             np.testing.assert_allclose(
-                p, n(pt), rtol=1e-9, atol=1e-12, err_msg=f"{name}: params[{k}] differs at step {step}"
+                p,
+                n(pt),
+                rtol=1e-9,
+                atol=1e-12,
+                err_msg=f"{name}: params[{k}] differs at step {step}",
             )

@@ -45,7 +45,9 @@ def nav_pages():
         pass
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    Loader.add_multi_constructor(
+        "tag:yaml.org,2002:python/", lambda loader, suffix, node: None
+    )
     config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf8"), Loader=Loader)
     return [next(iter(item.values())) for item in config["nav"]]
 
@@ -58,8 +60,15 @@ def test_pages_exist():
 def test_python_fences_use_brace_options(page):
     for line, _, info, _ in fences(page):
         words = info.split()
-        if not info.startswith("{") and words and words[0] in PY_LANGS and len(words) > 1:
-            pytest.fail(f"{page.name}:{line}: bare fence options {info!r}; write {{.python ...}}")
+        if (
+            not info.startswith("{")
+            and words
+            and words[0] in PY_LANGS
+            and len(words) > 1
+        ):
+            pytest.fail(
+                f"{page.name}:{line}: bare fence options {info!r}; write {{.python ...}}"
+            )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -67,7 +76,9 @@ def test_python_fences_are_visible_to_pytest(page):
     """An indented fence (inside an admonition) would be skipped by pytest without a word."""
     for line, indent, info, _ in fences(page):
         if language(info) in PY_LANGS and indent and "notest" not in info:
-            pytest.fail(f"{page.name}:{line}: indented python fence is never run by pytest")
+            pytest.fail(
+                f"{page.name}:{line}: indented python fence is never run by pytest"
+            )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -75,7 +86,8 @@ def test_every_notest_fence_states_its_reason(page):
     for line, _, info, previous in fences(page):
         if "notest" in info.split() or "notest}" in info:
             assert re.match(r"\s*<!-- notest: .{10,} -->", previous), (
-                f"{page.name}:{line}: a notest fence needs '<!-- notest: reason -->' on the line above"
+                f"{page.name}:{line}: a notest fence needs '<!-- "
+                f"notest: reason -->' on the line above"
             )
 
 
@@ -83,7 +95,9 @@ def test_every_notest_fence_states_its_reason(page):
 def test_pages_name_what_they_list_instead_of_including_files(page):
     """Issue 8: a listing names its objects (nnmath_site.listing); no snippet includes."""
     for number, line in enumerate(page.read_text(encoding="utf8").splitlines(), 1):
-        assert "--8<--" not in line, f"{page.name}:{number}: write listing(...) instead of an include"
+        assert "--8<--" not in line, (
+            f"{page.name}:{number}: write listing(...) instead of an include"
+        )
 
 
 @pytest.mark.parametrize(

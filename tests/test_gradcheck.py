@@ -1,4 +1,4 @@
-"""The gradient checker itself: exactness where theory says so, error measure, and what it catches."""
+"""The gradient checker itself: exact where theory says so, its error measure, what it catches."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ SHAPES = [(1,), (5,), (3, 4), (2, 3, 2)]
 @pytest.mark.parametrize("shape", SHAPES)
 def test_numerical_gradient_restores_x_bit_for_bit(seed, shape):
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=shape) / 3.0  # (x + h) - h often differs from x: restoring must copy
+    x = (
+        rng.normal(size=shape) / 3.0
+    )  # (x + h) - h often differs from x: restoring must copy
     before = x.copy()
     numerical_gradient(lambda v: np.sum(np.sin(v)), x, h=1e-3)
     assert np.array_equal(x, before)
@@ -58,14 +60,22 @@ def test_central_difference_is_exact_on_quadratics_for_any_h(seed, h):
 def test_a_large_step_is_not_exact_on_a_cubic(h):
     # the contrast to the quadratic test: f''' = 6 makes the h^2 term visible
     x = np.array([0.7, -1.3])
-    assert relative_error(3 * x**2, numerical_gradient(lambda v: np.sum(v**3), x, h)) > 1e-3
+    assert (
+        relative_error(3 * x**2, numerical_gradient(lambda v: np.sum(v**3), x, h))
+        > 1e-3
+    )
 
 
 @pytest.mark.parametrize("x0", [0.3, 1.0, 2.5])
 def test_truncation_error_is_second_order(x0):
     x = np.array([x0])
-    err = [abs(numerical_gradient(lambda v: np.sum(np.sin(v)), x, h)[0] - np.cos(x0)) for h in (1e-2, 5e-3)]
-    assert err[0] / err[1] == pytest.approx(4.0, rel=0.01)  # halving h quarters the error
+    err = [
+        abs(numerical_gradient(lambda v: np.sum(np.sin(v)), x, h)[0] - np.cos(x0))
+        for h in (1e-2, 5e-3)
+    ]
+    assert err[0] / err[1] == pytest.approx(
+        4.0, rel=0.01
+    )  # halving h quarters the error
 
 
 def test_numerical_gradient_works_through_a_shared_array():
@@ -99,7 +109,9 @@ def test_relative_error_properties(seed):
     assert relative_error(a, a) == 0.0
     assert e == relative_error(b, a)  # symmetric
     assert 0.0 < e <= 1.0
-    assert relative_error(-a, a) == pytest.approx(1.0)  # opposite directions: the maximum
+    assert relative_error(-a, a) == pytest.approx(
+        1.0
+    )  # opposite directions: the maximum
     assert relative_error(a, np.zeros_like(a)) == 1.0
 
 
@@ -109,7 +121,9 @@ def test_relative_error_does_not_depend_on_scale(seed, scale):
     rng = np.random.default_rng(seed)
     a = rng.normal(size=6)
     b = a + 1e-6 * rng.normal(size=6)
-    assert relative_error(scale * a, scale * b) == pytest.approx(relative_error(a, b), rel=1e-9)
+    assert relative_error(scale * a, scale * b) == pytest.approx(
+        relative_error(a, b), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -133,7 +147,8 @@ def test_relative_error_refuses_to_broadcast(shape_b):
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(
-    "f, df", [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)]
+    "f, df",
+    [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)],
 )
 def test_check_gradient_accepts_correct_derivatives(seed, f, df):
     rng = np.random.default_rng(seed)
@@ -174,7 +189,9 @@ def test_random_upstream_catches_a_transposed_gradient_that_all_ones_misses(seed
 @pytest.mark.parametrize("x0", [1e-8, -1e-8, 5e-7])
 def test_a_point_within_h_of_relus_kink_fails_a_correct_gradient(x0):
     x = np.array([x0])
-    assert check_gradient(lambda v: np.sum(relu(v)), x, relu_derivative(x), h=1e-6) > 0.1
+    assert (
+        check_gradient(lambda v: np.sum(relu(v)), x, relu_derivative(x), h=1e-6) > 0.1
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)

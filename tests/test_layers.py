@@ -37,7 +37,9 @@ def _layer_away_from_kink(rng, batch, n_in, n_out, activation):
         X = rng.normal(size=(batch, n_in))
         if np.abs(linear(X, layer.weights, layer.bias)).min() > KINK_MARGIN:
             return layer, X
-    raise AssertionError("could not draw an input away from the kink")  # pragma: no cover
+    raise AssertionError(
+        "could not draw an input away from the kink"
+    )  # pragma: no cover
 
 
 # ---------------------------------------------------------------- Dense gradients
@@ -56,7 +58,11 @@ def test_dense_gradients_match_finite_differences(activation, shape, seed):
     layer.forward(X)
     dX = layer.backward(G)
     dW, db = layer.grad_weights.copy(), layer.grad_bias.copy()
-    assert dX.shape == X.shape and dW.shape == layer.weights.shape and db.shape == layer.bias.shape
+    assert (
+        dX.shape == X.shape
+        and dW.shape == layer.weights.shape
+        and db.shape == layer.bias.shape
+    )
 
     assert check_gradient(loss, layer.weights, dW) < TOL
     assert check_gradient(loss, layer.bias, db) < TOL
@@ -114,7 +120,10 @@ def test_two_layer_network_gradients_end_to_end(sizes, hidden_activation, seed):
     for param, grad in zip(model.parameters(), grads):
         assert grad.shape == param.shape
         assert check_gradient(loss, param, grad) < TOL
-    assert check_gradient(lambda x: softmax_cross_entropy(model.forward(x), Y), X, dX) < TOL
+    assert (
+        check_gradient(lambda x: softmax_cross_entropy(model.forward(x), Y), X, dX)
+        < TOL
+    )
 
 
 def test_sequential_lists_parameters_in_layer_order_as_views():
@@ -123,7 +132,11 @@ def test_sequential_lists_parameters_in_layer_order_as_views():
     model = Sequential(layers)
     params = model.parameters()
     assert [
-        p is q for p, q in zip(params, [layers[0].weights, layers[0].bias, layers[1].weights, layers[1].bias])
+        p is q
+        for p, q in zip(
+            params,
+            [layers[0].weights, layers[0].bias, layers[1].weights, layers[1].bias],
+        )
     ] == [True] * 4
 
 
@@ -135,10 +148,16 @@ def test_sequential_lists_parameters_in_layer_order_as_views():
 def test_linear_backward_shapes_and_values(shape, seed):
     rng = np.random.default_rng(seed)
     batch, n_in, n_out = shape
-    X, W, b = rng.normal(size=(batch, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)
+    X, W, b = (
+        rng.normal(size=(batch, n_in)),
+        rng.normal(size=(n_in, n_out)),
+        rng.normal(size=n_out),
+    )
     dZ = rng.normal(size=(batch, n_out))
     dX, dW, db = linear_backward(X, W, dZ)
-    assert dX.shape == (batch, n_in) and dW.shape == (n_in, n_out) and db.shape == (n_out,)
+    assert (
+        dX.shape == (batch, n_in) and dW.shape == (n_in, n_out) and db.shape == (n_out,)
+    )
     loss = lambda _: np.sum(dZ * linear(X, W, b))
     assert check_gradient(loss, X, dX) < TOL
     assert check_gradient(loss, W, dW) < TOL
@@ -166,7 +185,8 @@ def test_he_normal_has_variance_two_over_fan_in(n_in, n_out, seed):
     N = W.size
     var = 2.0 / n_in
     assert W.shape == (n_in, n_out) and W.dtype == np.float64
-    # mean of W: sd of one draw is sqrt(var); mean of W^2 estimates var, sd of one W^2 is sqrt(2) var
+    # mean of W: sd of one draw is sqrt(var);
+    # mean of W^2 estimates var, sd of one W^2 is sqrt(2) var
     assert abs(W.mean()) < _five_sigma(np.sqrt(var), N)
     assert abs(np.mean(W**2) - var) < _five_sigma(np.sqrt(2) * var, N)
 
@@ -193,7 +213,12 @@ def test_initializers_honour_dtype(init):
 
 @pytest.mark.parametrize(
     "activation, init",
-    [("relu", he_normal), ("sigmoid", glorot_uniform), ("tanh", glorot_uniform), (None, glorot_uniform)],
+    [
+        ("relu", he_normal),
+        ("sigmoid", glorot_uniform),
+        ("tanh", glorot_uniform),
+        (None, glorot_uniform),
+    ],
 )
 def test_dense_uses_the_initializer_matching_its_activation(activation, init):
     layer = Dense(20, 30, activation, np.random.default_rng(7))
@@ -205,7 +230,9 @@ def test_dense_is_reproducible_with_a_seeded_generator():
     a = Dense(5, 4, "relu", np.random.default_rng(11))
     b = Dense(5, 4, "relu", np.random.default_rng(11))
     c = Dense(5, 4, "relu", np.random.default_rng(12))
-    assert np.array_equal(a.weights, b.weights) and not np.array_equal(a.weights, c.weights)
+    assert np.array_equal(a.weights, b.weights) and not np.array_equal(
+        a.weights, c.weights
+    )
 
 
 # ---------------------------------------------------------------- errors
@@ -213,7 +240,9 @@ def test_dense_is_reproducible_with_a_seeded_generator():
 
 def test_sequential_rejects_mismatched_widths():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"layer 0 outputs 4 features but layer 1 expects 5"):
+    with pytest.raises(
+        ValueError, match=r"layer 0 outputs 4 features but layer 1 expects 5"
+    ):
         Sequential([Dense(3, 4, "relu", rng), Dense(5, 2, None, rng)])
 
 
@@ -233,7 +262,9 @@ def test_backward_before_forward_raises():
 @pytest.mark.parametrize("width", [2, 5])
 def test_wrong_input_width_names_both_widths(width):
     layer = Dense(3, 2, "tanh", np.random.default_rng(0))
-    with pytest.raises(ValueError, match=rf"expects 3 input features, got X with {width}"):
+    with pytest.raises(
+        ValueError, match=rf"expects 3 input features, got X with {width}"
+    ):
         layer.forward(np.ones((4, width)))
 
 

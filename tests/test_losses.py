@@ -60,8 +60,12 @@ def probabilities(rng, shape):
 def test_mse_is_the_mean_over_every_element(seed, shape):
     rng = np.random.default_rng(seed)
     y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
-    squares = [(t - p) ** 2 for p, t in zip(y_pred.ravel().tolist(), y_true.ravel().tolist())]
-    assert mse(y_pred, y_true) == pytest.approx(math.fsum(squares) / len(squares), rel=1e-13)
+    squares = [
+        (t - p) ** 2 for p, t in zip(y_pred.ravel().tolist(), y_true.ravel().tolist())
+    ]
+    assert mse(y_pred, y_true) == pytest.approx(
+        math.fsum(squares) / len(squares), rel=1e-13
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -77,9 +81,13 @@ def test_mse_gradient_formula_and_gradient_check(seed, shape):
 
 
 def test_mse_hand_values():
-    assert mse([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 6.0]]) == 1.0  # 4 / N with N = 4
+    assert (
+        mse([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 6.0]]) == 1.0
+    )  # 4 / N with N = 4
     assert mse([0.0], [0.0]) == 0.0
-    assert np.array_equal(mse_gradient([[0.0, 2.0]], [[0.0, 0.0]]), [[0.0, 2.0]])  # 2/2 * 2
+    assert np.array_equal(
+        mse_gradient([[0.0, 2.0]], [[0.0, 0.0]]), [[0.0, 2.0]]
+    )  # 2/2 * 2
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -108,15 +116,21 @@ def test_cross_entropy_is_the_row_mean_of_minus_sum_y_log_p(seed, shape, soft):
         -math.fsum(t * math.log(p) for p, t in zip(pr, tr))
         for pr, tr in zip(rows(y_pred).tolist(), rows(y_true).tolist())
     ]
-    assert cross_entropy(y_pred, y_true) == pytest.approx(math.fsum(per_row) / len(per_row), rel=1e-12)
+    assert cross_entropy(y_pred, y_true) == pytest.approx(
+        math.fsum(per_row) / len(per_row), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_one_d_input_is_one_sample(seed):
     rng = np.random.default_rng(seed)
     p, y = probabilities(rng, (4,)), distributions(rng, (4,))
-    assert cross_entropy(p, y) == pytest.approx(cross_entropy(p[None, :], y[None, :]), rel=1e-15)
-    assert np.allclose(cross_entropy_gradient(p, y), cross_entropy_gradient(p[None, :], y[None, :])[0])
+    assert cross_entropy(p, y) == pytest.approx(
+        cross_entropy(p[None, :], y[None, :]), rel=1e-15
+    )
+    assert np.allclose(
+        cross_entropy_gradient(p, y), cross_entropy_gradient(p[None, :], y[None, :])[0]
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -128,7 +142,9 @@ def test_cross_entropy_gradient_formula_and_gradient_check(seed, shape):
     B = shape[0] if len(shape) == 2 else 1
     assert grad.shape == shape
     assert np.allclose(grad, -y_true / y_pred / B, rtol=1e-14, atol=0)
-    assert check_gradient(lambda v: cross_entropy(v, y_true), y_pred.copy(), grad) < 1e-7
+    assert (
+        check_gradient(lambda v: cross_entropy(v, y_true), y_pred.copy(), grad) < 1e-7
+    )
 
 
 def test_zero_probability_for_the_true_class_is_clipped_not_infinite():
@@ -155,7 +171,9 @@ def test_a_perfect_prediction_costs_nothing():
 def test_soft_labels_count_every_class():
     # the article's version only reads entries equal to 1 and would return 0 here
     loss = cross_entropy([0.2, 0.8], [0.9, 0.1])
-    assert loss == pytest.approx(-(0.9 * math.log(0.2) + 0.1 * math.log(0.8)), rel=1e-14)
+    assert loss == pytest.approx(
+        -(0.9 * math.log(0.2) + 0.1 * math.log(0.8)), rel=1e-14
+    )
     assert loss > 0
 
 
@@ -166,7 +184,9 @@ def test_cross_entropy_rejects_values_that_are_not_probabilities(y_pred):
             fn(y_pred, [1.0, 0.0])
 
 
-@pytest.mark.parametrize("fn", [cross_entropy, cross_entropy_gradient, softmax_cross_entropy])
+@pytest.mark.parametrize(
+    "fn", [cross_entropy, cross_entropy_gradient, softmax_cross_entropy]
+)
 @pytest.mark.parametrize("y_true", [[1.0, 1.0], [0.5, 0.2], [1.2, -0.2]])
 def test_targets_must_be_distributions(fn, y_true):
     with pytest.raises(ValueError, match="y_true"):
@@ -197,11 +217,16 @@ def test_fused_gradient_is_softmax_minus_target_over_batch(seed, shape):
     logits, y_true = rng.normal(scale=3, size=shape), distributions(rng, shape)
     grad = softmax_cross_entropy_gradient(logits, y_true)
     B = shape[0] if len(shape) == 2 else 1
-    softmax_rows = np.array([python_softmax(z) for z in rows(logits).tolist()]).reshape(shape)
+    softmax_rows = np.array([python_softmax(z) for z in rows(logits).tolist()]).reshape(
+        shape
+    )
     assert grad.shape == shape
     assert np.allclose(grad, (softmax_rows - y_true) / B, rtol=1e-12, atol=1e-15)
     assert np.allclose(grad.sum(axis=-1), 0.0, atol=1e-15)  # both rows sum to 1
-    assert check_gradient(lambda v: softmax_cross_entropy(v, y_true), logits.copy(), grad) < 1e-7
+    assert (
+        check_gradient(lambda v: softmax_cross_entropy(v, y_true), logits.copy(), grad)
+        < 1e-7
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -223,7 +248,9 @@ def test_shifting_the_logits_changes_nothing(seed):
 def test_logits_of_plus_minus_1000_give_exact_finite_values(true_class, loss):
     z = np.array([1000.0, -1000.0, 0.0])
     y = np.eye(3)[true_class]
-    assert softmax_cross_entropy(z, y) == loss  # z_max - z_true; the log-sum-exp remainder rounds to 0
+    assert (
+        softmax_cross_entropy(z, y) == loss
+    )  # z_max - z_true; the log-sum-exp remainder rounds to 0
     grad = softmax_cross_entropy_gradient(z, y)
     assert np.array_equal(grad, np.array([1.0, 0.0, 0.0]) - y)
 
@@ -236,7 +263,9 @@ def test_huge_random_logits_stay_finite(seed):
     loss = softmax_cross_entropy(logits, y_true)
     true_logit = np.sum(logits * y_true, axis=1)
     # with gaps of ~1e5 the log-sum-exp is the max to within rounding
-    assert loss == pytest.approx(np.mean(logits.max(axis=1) - true_logit), rel=1e-12, abs=1e-9)
+    assert loss == pytest.approx(
+        np.mean(logits.max(axis=1) - true_logit), rel=1e-12, abs=1e-9
+    )
     grad = softmax_cross_entropy_gradient(logits, y_true)
     assert np.all(np.isfinite(grad)) and np.all(np.abs(grad) <= 1 / 6 + 1e-15)
 
@@ -246,7 +275,9 @@ def test_huge_random_logits_stay_finite(seed):
 def test_log_softmax_matches_the_log_of_softmax(seed, shape):
     rng = np.random.default_rng(seed)
     z = rng.normal(scale=3, size=shape)
-    expected = np.array([[math.log(p) for p in python_softmax(r)] for r in rows(z).tolist()]).reshape(shape)
+    expected = np.array(
+        [[math.log(p) for p in python_softmax(r)] for r in rows(z).tolist()]
+    ).reshape(shape)
     out = log_softmax(z)
     assert out.shape == shape
     assert np.allclose(out, expected, rtol=1e-12, atol=1e-14)
@@ -266,7 +297,9 @@ def test_log_softmax_gradient_with_a_random_upstream(seed, shape):
     z, g = rng.normal(size=shape), rng.normal(size=shape)
     s = np.exp(log_softmax(z))
     analytic = g - s * g.sum(axis=-1, keepdims=True)  # J^T g with J = I - 1 s^T per row
-    assert check_gradient(lambda v: np.sum(g * log_softmax(v)), z.copy(), analytic) < 1e-7
+    assert (
+        check_gradient(lambda v: np.sum(g * log_softmax(v)), z.copy(), analytic) < 1e-7
+    )
 
 
 # ---- shapes, dtypes and bad inputs, for every loss --------------------------------------
@@ -279,7 +312,13 @@ LOSSES = [
     softmax_cross_entropy,
     softmax_cross_entropy_gradient,
 ]
-MISMATCHES = [((3, 1), (3,)), ((3,), (3, 1)), ((2, 3), (3, 2)), ((4,), (5,)), ((1, 4), (4,))]
+MISMATCHES = [
+    ((3, 1), (3,)),
+    ((3,), (3, 1)),
+    ((2, 3), (3, 2)),
+    ((4,), (5,)),
+    ((1, 4), (4,)),
+]
 
 
 @pytest.mark.parametrize("fn", LOSSES)
@@ -309,14 +348,22 @@ def test_empty_inputs_are_rejected(fn):
 
 
 @pytest.mark.parametrize(
-    "fn", [cross_entropy, cross_entropy_gradient, softmax_cross_entropy, softmax_cross_entropy_gradient]
+    "fn",
+    [
+        cross_entropy,
+        cross_entropy_gradient,
+        softmax_cross_entropy,
+        softmax_cross_entropy_gradient,
+    ],
 )
 def test_class_losses_take_one_or_two_dimensions(fn):
     with pytest.raises(ValueError, match="1-D or 2-D"):
         fn(np.full((2, 2, 2), 0.5), np.full((2, 2, 2), 0.5))
 
 
-@pytest.mark.parametrize("fn", [mse_gradient, cross_entropy_gradient, softmax_cross_entropy_gradient])
+@pytest.mark.parametrize(
+    "fn", [mse_gradient, cross_entropy_gradient, softmax_cross_entropy_gradient]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gradients_keep_the_float_dtype(fn, dtype):
     y_pred = np.array([[0.2, 0.8], [0.6, 0.4]], dtype=dtype)

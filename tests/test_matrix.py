@@ -18,7 +18,12 @@ def fsum_product(A, B):
     """(AB)_ij = sum_p A_ip B_pj, each sum taken exactly-rounded with math.fsum."""
     m, n = A.shape
     k = B.shape[1]
-    return np.array([[math.fsum(A[i, p] * B[p, j] for p in range(n)) for j in range(k)] for i in range(m)])
+    return np.array(
+        [
+            [math.fsum(A[i, p] * B[p, j] for p in range(n)) for j in range(k)]
+            for i in range(m)
+        ]
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -39,12 +44,17 @@ def test_integer_valued_products_are_exact(seed):
     rng = np.random.default_rng(seed)
     A = rng.integers(-9, 10, size=(4, 5))
     B = rng.integers(-9, 10, size=(5, 3))
-    assert np.array_equal(matmul_loops(A, B), A @ B)  # small integers: no rounding at all
+    assert np.array_equal(
+        matmul_loops(A, B), A @ B
+    )  # small integers: no rounding at all
 
 
 def test_hand_computed_product():
     # (1*5 + 2*7, 1*6 + 2*8; 3*5 + 4*7, 3*6 + 4*8)
-    assert matmul_loops([[1, 2], [3, 4]], [[5, 6], [7, 8]]) == [[19.0, 22.0], [43.0, 50.0]]
+    assert matmul_loops([[1, 2], [3, 4]], [[5, 6], [7, 8]]) == [
+        [19.0, 22.0],
+        [43.0, 50.0],
+    ]
 
 
 def test_inputs_are_not_modified():
@@ -55,7 +65,9 @@ def test_inputs_are_not_modified():
     assert np.array_equal(A, A0) and np.array_equal(B, B0)
 
 
-@pytest.mark.parametrize("a_shape, b_shape", [((2, 3), (4, 2)), ((1, 5), (4, 1)), ((3, 3), (2, 3))])
+@pytest.mark.parametrize(
+    "a_shape, b_shape", [((2, 3), (4, 2)), ((1, 5), (4, 1)), ((3, 3), (2, 3))]
+)
 def test_inner_dimension_mismatch_names_both_shapes(a_shape, b_shape):
     with pytest.raises(ValueError) as error:
         matmul_loops(np.ones(a_shape), np.ones(b_shape))
@@ -63,7 +75,9 @@ def test_inner_dimension_mismatch_names_both_shapes(a_shape, b_shape):
     assert f"B.shape={b_shape}" in str(error.value)
 
 
-@pytest.mark.parametrize("a_shape, b_shape", [((3,), (3, 2)), ((2, 3), (3,)), ((1, 2, 3), (3, 2))])
+@pytest.mark.parametrize(
+    "a_shape, b_shape", [((3,), (3, 2)), ((2, 3), (3,)), ((1, 2, 3), (3, 2))]
+)
 def test_matmul_loops_needs_matrices(a_shape, b_shape):
     with pytest.raises(ValueError, match="must be 2-D"):
         matmul_loops(np.ones(a_shape), np.ones(b_shape))
@@ -84,7 +98,9 @@ def test_linear_matches_the_elementwise_formula(seed, shape):
     rng = np.random.default_rng(seed)
     X, W, b = rng.normal(size=(B, n)), rng.normal(size=(n, k)), rng.normal(size=k)
     Z = linear(X, W, b)
-    expected = fsum_product(X, W) + np.array([[b[j] for j in range(k)] for _ in range(B)])
+    expected = fsum_product(X, W) + np.array(
+        [[b[j] for j in range(k)] for _ in range(B)]
+    )
     assert Z.shape == (B, k)
     assert np.allclose(Z, expected, rtol=1e-12, atol=1e-12)
 
@@ -106,7 +122,9 @@ def test_linear_is_affine_in_x(seed):
     W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
     a = float(rng.uniform(-2, 2))
     # Z(a X1 + X2) = a (Z(X1) - b) + Z(X2): linear in X once the bias is taken out
-    assert np.allclose(linear(a * X1 + X2, W, b), a * (linear(X1, W, b) - b) + linear(X2, W, b))
+    assert np.allclose(
+        linear(a * X1 + X2, W, b), a * (linear(X1, W, b) - b) + linear(X2, W, b)
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -116,7 +134,9 @@ def test_linear_keeps_the_float_dtype(dtype):
     Z = linear(X, W, b)
     assert Z.dtype == dtype
     assert np.allclose(
-        Z, X.astype(np.float64) @ W.astype(np.float64) + b, rtol=1e-5 if dtype == np.float32 else 1e-12
+        Z,
+        X.astype(np.float64) @ W.astype(np.float64) + b,
+        rtol=1e-5 if dtype == np.float32 else 1e-12,
     )
 
 

@@ -21,7 +21,11 @@ from nnmath import (
 
 SEEDS = [0, 1, 2]
 SIZES = [1, 3, 10]
-ACTIVATIONS = [(sigmoid, sigmoid_derivative), (tanh, tanh_derivative), (relu, relu_derivative)]
+ACTIVATIONS = [
+    (sigmoid, sigmoid_derivative),
+    (tanh, tanh_derivative),
+    (relu, relu_derivative),
+]
 
 
 def textbook(x, w, b, f):
@@ -60,7 +64,9 @@ def test_default_activation_is_sigmoid_and_identity_works():
 def test_bias_shifts_the_pre_activation(seed):
     x, w, b = sample(seed, 4)
     identity = lambda v: v
-    assert neuron(x, w, b + 2.5, identity) - neuron(x, w, b, identity) == pytest.approx(2.5)
+    assert neuron(x, w, b + 2.5, identity) - neuron(x, w, b, identity) == pytest.approx(
+        2.5
+    )
     assert neuron(np.zeros(4), w, b, identity) == b  # no input: only the bias remains
 
 
@@ -82,14 +88,18 @@ def test_inputs_are_not_modified(seed):
 def test_gradients_wrt_weights_input_and_bias(seed, n, f, df):
     x, w, b = sample(seed, n)
     z = float(w @ x + b)
-    if f is relu and abs(z) < 1e-2:  # keep away from ReLU's kink, where no derivative exists
+    if (
+        f is relu and abs(z) < 1e-2
+    ):  # keep away from ReLU's kink, where no derivative exists
         b += 0.1 if z >= 0 else -0.1
         z = float(w @ x + b)
     dz = float(df(z))
     errors = [
         check_gradient(lambda v: neuron(x, v, b, f), w.copy(), dz * x),
         check_gradient(lambda v: neuron(v, w, b, f), x.copy(), dz * w),
-        check_gradient(lambda v: neuron(x, w, float(v[0]), f), np.array([b]), np.array([dz])),
+        check_gradient(
+            lambda v: neuron(x, w, float(v[0]), f), np.array([b]), np.array([dz])
+        ),
     ]
     assert max(errors) < 1e-7
 
@@ -111,11 +121,15 @@ def test_a_dense_layer_is_neurons_in_its_columns(seed):
     A = layer.forward(X)
     for i in range(6):
         for j in range(3):
-            assert A[i, j] == pytest.approx(neuron(X[i], layer.weights[:, j], layer.bias[j], tanh), rel=1e-12)
+            assert A[i, j] == pytest.approx(
+                neuron(X[i], layer.weights[:, j], layer.bias[j], tanh), rel=1e-12
+            )
 
 
 @pytest.mark.parametrize(
-    "x_shape, w_shape", [((3,), (2,)), ((1,), (4,)), ((5,), (6,))], ids=["3-vs-2", "1-vs-4", "5-vs-6"]
+    "x_shape, w_shape",
+    [((3,), (2,)), ((1,), (4,)), ((5,), (6,))],
+    ids=["3-vs-2", "1-vs-4", "5-vs-6"],
 )
 def test_length_mismatch_names_both_shapes(x_shape, w_shape):
     with pytest.raises(ValueError) as error:

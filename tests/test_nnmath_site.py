@@ -23,30 +23,46 @@ def test_a_listing_is_a_titled_block_of_the_objects_and_links_to_their_api_entri
     assert text.endswith("</div>")
     # the public alias is shown as the page wrote it and links to the object's own entry
     assert "[`nnmath.sigmoid`][nnmath.activations.sigmoid]" in text
-    assert "[`nnmath.sigmoid_derivative`][nnmath.activations.sigmoid_derivative]" in text
+    assert (
+        "[`nnmath.sigmoid_derivative`][nnmath.activations.sigmoid_derivative]" in text
+    )
 
 
 def test_functions_are_shown_with_decorators_without_docstrings_two_lines_apart():
     code = source("nnmath.sigmoid", "nnmath.sigmoid_derivative")
     assert '"""' not in code
-    first, second = code.split("\n\n\n")  # as in a file: two blank lines between functions
+    first, second = code.split(
+        "\n\n\n"
+    )  # as in a file: two blank lines between functions
     assert "def sigmoid(x):" in first and "def sigmoid_derivative(x):" in second
     real = (ROOT / "nnmath" / "activations.py").read_text(encoding="utf8")
     for part in (first, second):
         head = part.splitlines()[0]
-        assert head in real.splitlines()  # the first line is the file's, a decorator if any
+        assert (
+            head in real.splitlines()
+        )  # the first line is the file's, a decorator if any
         assert "\n\n" not in part  # the blank line after the docstring went with it
 
 
 def test_a_class_is_shown_without_docstrings_private_members_and_repr():
     code = source("nnmath.Dense")
     assert code.startswith("class Dense")
-    for shown in ("def __init__(", "def forward(", "def backward(", "def parameters(", "def gradients("):
+    for shown in (
+        "def __init__(",
+        "def forward(",
+        "def backward(",
+        "def parameters(",
+        "def gradients(",
+    ):
         assert shown in code
     assert "__repr__" not in code and '"""' not in code
     assert not re.search(r"def _(?!_init__)", code)  # private methods are left out
-    assert "\n\n\n" not in code  # one blank line between methods, also where one was dropped
-    assert "self._X" in code  # instance attributes set in __init__ are code, not members
+    assert (
+        "\n\n\n" not in code
+    )  # one blank line between methods, also where one was dropped
+    assert (
+        "self._X" in code
+    )  # instance attributes set in __init__ are code, not members
 
 
 def test_a_method_is_shown_dedented_and_links_to_its_entry():
@@ -72,7 +88,9 @@ def test_a_file_is_shown_whole_without_docstrings_and_private_names():
 
 
 def test_an_object_of_a_file_is_named_after_a_colon():
-    code = source("tests/test_crosscheck.py:test_optimizer_trajectory_matches_torch_with_random_gradients")
+    code = source(
+        "tests/test_crosscheck.py:test_optimizer_trajectory_matches_torch_with_random_gradients"
+    )
     assert code.startswith("@pytest.mark.parametrize(")
     assert "def test_optimizer_trajectory_matches_torch_with_random_gradients(" in code
 
@@ -135,7 +153,9 @@ def test_a_listing_follows_an_edit_of_the_file(probe_package):
     assert "return 2 * x" in source("listing_probe.g")
     core.write_text(core.read_text().replace("2 * x", "3 * x"))
     stat = core.stat()
-    os.utime(core, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # even on a coarse clock
+    os.utime(
+        core, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9)
+    )  # even on a coarse clock
     assert "return 3 * x" in source("listing_probe.g")
 
 

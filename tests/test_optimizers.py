@@ -24,7 +24,10 @@ def _random_params(rng, shapes):
 def _gradient_of(params, targets, scales, rng):
     """Gradients of a separable quadratic plus noise: scales differ per array, so the
     trajectory depends on the parameter values and Adam's per-coordinate scaling matters."""
-    return [s * (p - t) + 0.1 * rng.normal(size=p.shape) for p, t, s in zip(params, targets, scales)]
+    return [
+        s * (p - t) + 0.1 * rng.normal(size=p.shape)
+        for p, t, s in zip(params, targets, scales)
+    ]
 
 
 # ---------------------------------------------------------------- SGD
@@ -60,9 +63,13 @@ def test_momentum_matches_an_independent_loop(mu, seed):
     for _ in range(50):
         noise_seed = int(rng.integers(2**32))
         grads = _gradient_of(params, targets, scales, np.random.default_rng(noise_seed))
-        ref_grads = _gradient_of(reference, targets, scales, np.random.default_rng(noise_seed))
+        ref_grads = _gradient_of(
+            reference, targets, scales, np.random.default_rng(noise_seed)
+        )
         opt.step(params, grads)
-        for k in range(len(shapes)):  # v_t = mu v_{t-1} + g_t, theta_t = theta_{t-1} - lr v_t
+        for k in range(
+            len(shapes)
+        ):  # v_t = mu v_{t-1} + g_t, theta_t = theta_{t-1} - lr v_t
             velocity[k] = mu * velocity[k] + ref_grads[k]
             reference[k] = reference[k] - lr * velocity[k]
     for p, r in zip(params, reference):
@@ -75,7 +82,9 @@ def test_momentum_step_tends_to_one_over_one_minus_mu():
     for t in range(1, 201):
         before = theta[0]
         opt.step([theta], [np.ones(1)])
-        assert math.isclose((before - theta[0]) / lr, (1 - mu**t) / (1 - mu), rel_tol=1e-9)
+        assert math.isclose(
+            (before - theta[0]) / lr, (1 - mu**t) / (1 - mu), rel_tol=1e-9
+        )
 
 
 # ---------------------------------------------------------------- Adam
@@ -118,13 +127,18 @@ def test_adam_matches_kingma_ba_algorithm_1(shapes, hyper, seed):
     opt = Adam(**hyper)
     params = _random_params(rng, shapes)
     references = [p.copy() for p in params]
-    algos = [_KingmaBa(opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon, s) for s in shapes]
+    algos = [
+        _KingmaBa(opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon, s)
+        for s in shapes
+    ]
     targets = _random_params(rng, shapes)
     scales = list(np.geomspace(1e-2, 1e2, len(shapes)))
     for _ in range(120):
         noise_seed = int(rng.integers(2**32))
         grads = _gradient_of(params, targets, scales, np.random.default_rng(noise_seed))
-        ref_grads = _gradient_of(references, targets, scales, np.random.default_rng(noise_seed))
+        ref_grads = _gradient_of(
+            references, targets, scales, np.random.default_rng(noise_seed)
+        )
         opt.step(params, grads)
         references = [a.update(r, g) for a, r, g in zip(algos, references, ref_grads)]
     assert opt.t == 120
@@ -158,7 +172,9 @@ def test_adam_first_step_is_learning_rate_in_every_coordinate():
     assert np.all(np.sign(theta) == [-1, -1, 1, 1])
 
 
-@pytest.mark.parametrize("optimizer", [lambda: Adam(0.01), lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9)])
+@pytest.mark.parametrize(
+    "optimizer", [lambda: Adam(0.01), lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9)]
+)
 def test_biases_are_updated(optimizer):
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(12, 4)), one_hot(rng.integers(0, 3, size=12), 3)
@@ -171,7 +187,9 @@ def test_biases_are_updated(optimizer):
     for b, b0, db in zip(biases, before, grads[1::2]):
         assert np.any(db != 0)
         changed = b != b0
-        assert np.array_equal(changed, db != 0)  # every bias entry with a gradient moved
+        assert np.array_equal(
+            changed, db != 0
+        )  # every bias entry with a gradient moved
 
 
 # ---------------------------------------------------------------- validation
@@ -185,7 +203,9 @@ def test_mismatched_list_lengths_raise(make):
 
 @pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
 def test_mismatched_shapes_raise_naming_both(make):
-    with pytest.raises(ValueError, match=r"params\[1\]\.shape=\(3,\) but grads\[1\]\.shape=\(3, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"params\[1\]\.shape=\(3,\) but grads\[1\]\.shape=\(3, 1\)"
+    ):
         make().step([np.zeros(2), np.zeros(3)], [np.zeros(2), np.zeros((3, 1))])
 
 

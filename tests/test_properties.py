@@ -47,7 +47,9 @@ from nnmath import (
 )
 
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None)
-SWEEP = settings(SETTINGS, max_examples=25)  # the per-function sweeps: 20 names x 2 dtypes
+SWEEP = settings(
+    SETTINGS, max_examples=25
+)  # the per-function sweeps: 20 names x 2 dtypes
 
 DTYPES = [np.float32, np.float64]
 TOL = 1e-7  # the suite's gradient-check threshold (float64)
@@ -75,7 +77,9 @@ ELEMENTWISE = {
 def finite(dtype, bound=None):
     """Finite floats of ``dtype``, from the whole range unless ``bound`` is given."""
     width = 32 if dtype == np.float32 else 64
-    bound = float(np.finfo(dtype).max) if bound is None else float(dtype(bound))  # representable
+    bound = (
+        float(np.finfo(dtype).max) if bound is None else float(dtype(bound))
+    )  # representable
     return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=width)
 
 
@@ -84,12 +88,16 @@ def arrays(dtype, shape, bound=None):
 
 
 def shapes(min_dims=1, max_dims=2, max_side=6):
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side
+    )
 
 
 def away_from_zero(low, high):
     """Floats with low <= |x| <= high and a random sign: away from kinks and underflow."""
-    return st.builds(lambda m, s: m * s, st.floats(low, high), st.sampled_from([-1.0, 1.0]))
+    return st.builds(
+        lambda m, s: m * s, st.floats(low, high), st.sampled_from([-1.0, 1.0])
+    )
 
 
 def targets(data, shape, dtype=np.float64, soft=None):
@@ -99,12 +107,16 @@ def targets(data, shape, dtype=np.float64, soft=None):
     classes = shape[-1]
     rows = int(np.prod(shape[:-1]))
     if soft:
-        w = data.draw(hnp.arrays(np.float64, (rows, classes), elements=st.floats(0.0, 1.0)), label="w")
+        w = data.draw(
+            hnp.arrays(np.float64, (rows, classes), elements=st.floats(0.0, 1.0)),
+            label="w",
+        )
         w[:, 0] += 1e-3  # no all-zero row
         y = w / w.sum(axis=1, keepdims=True)
     else:
         labels = data.draw(
-            st.lists(st.integers(0, classes - 1), min_size=rows, max_size=rows), label="labels"
+            st.lists(st.integers(0, classes - 1), min_size=rows, max_size=rows),
+            label="labels",
         )
         y = np.eye(classes)[labels]
     return y.reshape(shape).astype(dtype)
@@ -127,7 +139,9 @@ def test_softmax_slices_are_distributions_for_any_finite_logits(data, dtype, axi
     assert p.dtype == dtype and p.shape == z.shape
     assert np.all((p >= 0) & (p <= 1))
     classes = z.shape[axis]
-    np.testing.assert_allclose(p.sum(axis=axis), 1.0, rtol=0, atol=4 * classes * eps(dtype))
+    np.testing.assert_allclose(
+        p.sum(axis=axis), 1.0, rtol=0, atol=4 * classes * eps(dtype)
+    )
 
 
 @SETTINGS
@@ -154,7 +168,9 @@ def test_softmax_is_unchanged_by_a_constant_per_row_at_random_scales(data, dtype
     c = data.draw(arrays(dtype, (shape[0], 1), bound=1e3), label="c")
     # adding c rounds z + c to the dtype; the softmax error is that rounding error, no more
     rounding = 4 * eps(dtype) * (np.abs(z).max() + np.abs(c).max() + 1)
-    np.testing.assert_allclose(softmax(z + c), softmax(z), rtol=3 * rounding, atol=3 * rounding)
+    np.testing.assert_allclose(
+        softmax(z + c), softmax(z), rtol=3 * rounding, atol=3 * rounding
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -172,13 +188,21 @@ def test_sigmoid_of_minus_x_is_one_minus_sigmoid_of_x(data, dtype):
 
 
 @SETTINGS
-@given(data=st.data(), dtype=st.sampled_from(DTYPES), name=st.sampled_from(sorted(ELEMENTWISE)))
+@given(
+    data=st.data(),
+    dtype=st.sampled_from(DTYPES),
+    name=st.sampled_from(sorted(ELEMENTWISE)),
+)
 def test_activations_and_derivatives_stay_in_their_ranges(data, dtype, name):
     f, f_prime = ELEMENTWISE[name]
     x = data.draw(arrays(dtype, data.draw(shapes(max_dims=3))), label="x")
     y, dy = f(x), f_prime(x)
     assert y.dtype == dy.dtype == dtype and y.shape == dy.shape == x.shape
-    low, high, d_high = {"sigmoid": (0, 1, 0.25), "tanh": (-1, 1, 1), "relu": (0, np.inf, 1)}[name]
+    low, high, d_high = {
+        "sigmoid": (0, 1, 0.25),
+        "tanh": (-1, 1, 1),
+        "relu": (0, np.inf, 1),
+    }[name]
     assert np.all((y >= low) & (y <= high))
     assert np.all((dy >= 0) & (dy <= d_high))
     if name == "relu":
@@ -202,7 +226,9 @@ def test_mse_is_non_negative_and_zero_exactly_at_the_target(data, dtype):
     loss = mse(y_pred, y_true)
     assert loss >= 0
     # zero only at the target: any difference whose square does not underflow counts
-    if np.any(np.abs(y_pred.astype(np.float64) - y_true) > 10 * np.sqrt(np.finfo(dtype).tiny)):
+    if np.any(
+        np.abs(y_pred.astype(np.float64) - y_true) > 10 * np.sqrt(np.finfo(dtype).tiny)
+    ):
         assert loss > 0
 
 
@@ -228,13 +254,19 @@ def test_cross_entropy_is_smallest_at_the_target_distribution(data):
 
 @SETTINGS
 @given(data=st.data(), dtype=st.sampled_from(DTYPES))
-def test_softmax_cross_entropy_falls_to_zero_as_logits_approach_a_one_hot_target(data, dtype):
-    shape = data.draw(shapes()).__getitem__(slice(None, -1)) + (data.draw(st.integers(2, 6)),)
+def test_softmax_cross_entropy_falls_to_zero_as_logits_approach_a_one_hot_target(
+    data, dtype
+):
+    shape = data.draw(shapes()).__getitem__(slice(None, -1)) + (
+        data.draw(st.integers(2, 6)),
+    )
     y = targets(data, shape, dtype, soft=False)
     z = data.draw(arrays(dtype, shape, bound=1e30), label="z")
     assert softmax_cross_entropy(z, y) >= 0
     losses = [softmax_cross_entropy(t * y, y) for t in (1.0, 5.0, 20.0, 50.0, 200.0)]
-    assert all(a > b for a, b in zip(losses, losses[1:3]))  # strictly falling while representable
+    assert all(
+        a > b for a, b in zip(losses, losses[1:3])
+    )  # strictly falling while representable
     assert all(a >= b for a, b in zip(losses, losses[1:]))
     assert losses[-1] < 1e-30 and losses[-1] >= 0
 
@@ -248,7 +280,9 @@ def test_softmax_cross_entropy_is_at_least_the_entropy_of_a_soft_target(data):
     loss = softmax_cross_entropy(z, y)
     assert np.isfinite(loss)
     assert loss >= cross_entropy(y, y) - 1e-12
-    assert softmax_cross_entropy(np.log(y + 1e-300), y) == pytest.approx(cross_entropy(y, y), abs=1e-9)
+    assert softmax_cross_entropy(np.log(y + 1e-300), y) == pytest.approx(
+        cross_entropy(y, y), abs=1e-9
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -263,8 +297,12 @@ def test_elementwise_gradient_check(data, name):
     shape = data.draw(shapes(max_side=4))
     # |x| in [1e-3, 2]: off ReLU's kink by far more than h, and not saturated (where the
     # derivative is tiny and the central difference is rounding noise)
-    x = data.draw(hnp.arrays(np.float64, shape, elements=away_from_zero(1e-3, 2.0)), label="x")
-    g = data.draw(hnp.arrays(np.float64, shape, elements=away_from_zero(0.5, 2.0)), label="g")
+    x = data.draw(
+        hnp.arrays(np.float64, shape, elements=away_from_zero(1e-3, 2.0)), label="x"
+    )
+    g = data.draw(
+        hnp.arrays(np.float64, shape, elements=away_from_zero(0.5, 2.0)), label="g"
+    )
     assert check_gradient(lambda v: np.sum(g * f(v)), x, g * f_prime(x)) < TOL
 
 
@@ -274,11 +312,15 @@ def test_softmax_gradient_check(data):
     shape = data.draw(shapes(max_side=5))
     z = data.draw(arrays(np.float64, shape, bound=2.0), label="z")
     g = data.draw(arrays(np.float64, shape, bound=2.0), label="g")
-    g = g + np.arange(shape[-1])  # a constant g along a row has gradient exactly 0: only noise
+    g = g + np.arange(
+        shape[-1]
+    )  # a constant g along a row has gradient exactly 0: only noise
     analytic = softmax_backward(z, g)
     assert check_gradient(lambda v: np.sum(g * softmax(v)), z, analytic) < TOL
     J = softmax_jacobian(z)
-    np.testing.assert_allclose(np.einsum("...ij,...j->...i", J, g), analytic, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        np.einsum("...ij,...j->...i", J, g), analytic, rtol=1e-12, atol=1e-14
+    )
 
 
 @SETTINGS
@@ -288,7 +330,9 @@ def test_loss_gradient_checks(data):
     y_pred = data.draw(arrays(np.float64, shape, bound=10.0), label="y_pred")
     y_true = data.draw(arrays(np.float64, shape, bound=10.0), label="y_true")
     # mse is quadratic, so a central difference has no truncation error and h can be large
-    assume(np.abs(y_pred - y_true).max() > 1e-9)  # a smaller difference is lost in (x + h)**2
+    assume(
+        np.abs(y_pred - y_true).max() > 1e-9
+    )  # a smaller difference is lost in (x + h)**2
     grad = mse_gradient(y_pred, y_true)
     assert check_gradient(lambda v: mse(v, y_true), y_pred, grad, h=1e-3) < TOL
 
@@ -325,7 +369,9 @@ def test_linear_gradient_check(data, batch, n_in, n_out):
         # linear in each argument: no truncation error, so a large h only shrinks the noise;
         # an all-but-zero gradient (e.g. db when dZ's rows cancel) would be noise against noise
         if np.linalg.norm(analytic) > 1e-3:
-            err = check_gradient(lambda _: np.sum(dZ * linear(X, W, b)), point, analytic, h=1e-2)
+            err = check_gradient(
+                lambda _: np.sum(dZ * linear(X, W, b)), point, analytic, h=1e-2
+            )
             assert err < TOL
 
 
@@ -369,7 +415,9 @@ def _softmax_jacobian(data, dtype):
 
 def _softmax_backward(data, dtype):
     shape = data.draw(shapes())
-    return softmax_backward(_draw_any(data, shape, dtype), _draw_any(data, shape, dtype, 1e3, "g"))
+    return softmax_backward(
+        _draw_any(data, shape, dtype), _draw_any(data, shape, dtype, 1e3, "g")
+    )
 
 
 def _log_softmax(data, dtype):
@@ -378,10 +426,15 @@ def _log_softmax(data, dtype):
 
 def _softmax_cross_entropy(data, dtype):
     shape = data.draw(shapes())
-    z, y = _draw_any(data, shape, dtype, BATCH_BOUND[dtype], "z"), targets(data, shape, dtype)
+    z, y = (
+        _draw_any(data, shape, dtype, BATCH_BOUND[dtype], "z"),
+        targets(data, shape, dtype),
+    )
     loss, grad = nnmath.softmax_cross_entropy_and_gradient(z, y)
     assert loss == softmax_cross_entropy(z, y)
-    eps = np.finfo(dtype).eps  # exp(log_softmax) against softmax: the last bits may differ
+    eps = np.finfo(
+        dtype
+    ).eps  # exp(log_softmax) against softmax: the last bits may differ
     np.testing.assert_allclose(
         grad, softmax_cross_entropy_gradient(z, y), rtol=16 * eps, atol=4 * eps
     )
@@ -391,14 +444,19 @@ def _softmax_cross_entropy(data, dtype):
 def _cross_entropy(data, dtype):
     shape = data.draw(shapes())
     width = 32 if dtype == np.float32 else 64
-    p = data.draw(hnp.arrays(dtype, shape, elements=st.floats(0.0, 1.0, width=width)), label="p")
+    p = data.draw(
+        hnp.arrays(dtype, shape, elements=st.floats(0.0, 1.0, width=width)), label="p"
+    )
     y = targets(data, shape, dtype)
     return cross_entropy(p, y), cross_entropy_gradient(p, y)
 
 
 def _mse(data, dtype):
     shape = data.draw(shapes(max_dims=3))
-    a, b = (_draw_any(data, shape, dtype, PRODUCT_BOUND[dtype], k) for k in ("y_pred", "y_true"))
+    a, b = (
+        _draw_any(data, shape, dtype, PRODUCT_BOUND[dtype], k)
+        for k in ("y_pred", "y_true")
+    )
     return mse(a, b), mse_gradient(a, b)
 
 
@@ -415,7 +473,10 @@ def _linear(data, dtype):
 def _neuron(data, dtype):
     n = data.draw(st.integers(1, 6))
     bound = PRODUCT_BOUND[dtype]
-    x, w = _draw_any(data, (n,), dtype, bound, "x"), _draw_any(data, (n,), dtype, bound, "w")
+    x, w = (
+        _draw_any(data, (n,), dtype, bound, "x"),
+        _draw_any(data, (n,), dtype, bound, "w"),
+    )
     b = data.draw(finite(dtype, bound), label="b")
     act = data.draw(st.sampled_from([sigmoid, tanh, relu]))
     return nnmath.neuron(x, w, b, act)
@@ -425,7 +486,9 @@ def _dense_and_sequential(data, dtype):
     bound = PRODUCT_BOUND[dtype] ** 0.5  # two layers: a product of products
     act = data.draw(st.sampled_from(["relu", "sigmoid", "tanh", None]))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
-    model = nnmath.Sequential([nnmath.Dense(3, 4, act, rng, dtype), nnmath.Dense(4, 2, None, rng, dtype)])
+    model = nnmath.Sequential(
+        [nnmath.Dense(3, 4, act, rng, dtype), nnmath.Dense(4, 2, None, rng, dtype)]
+    )
     X = _draw_any(data, (data.draw(st.integers(1, 5)), 3), dtype, bound, "X")
     out = model.forward(X)
     dX = model.backward(_draw_any(data, out.shape, dtype, bound, "dA"))
@@ -435,7 +498,10 @@ def _dense_and_sequential(data, dtype):
 def _optimizer(name):
     def run(data, dtype):
         bound = PRODUCT_BOUND[dtype]
-        params = [_draw_any(data, s, dtype, bound, f"p{k}") for k, s in enumerate([(2, 3), (3,)])]
+        params = [
+            _draw_any(data, s, dtype, bound, f"p{k}")
+            for k, s in enumerate([(2, 3), (3,)])
+        ]
         opt = nnmath.SGD(0.1, momentum=0.9) if name == "SGD" else nnmath.Adam(0.01)
         for step in range(2):
             grads = [_draw_any(data, p.shape, dtype, bound, f"g{step}") for p in params]
@@ -448,7 +514,11 @@ def _optimizer(name):
 def _accuracy(data, dtype):
     scores = _draw_any(data, data.draw(shapes(min_dims=2)), dtype)
     labels = data.draw(
-        st.lists(st.integers(0, scores.shape[1] - 1), min_size=len(scores), max_size=len(scores))
+        st.lists(
+            st.integers(0, scores.shape[1] - 1),
+            min_size=len(scores),
+            max_size=len(scores),
+        )
     )
     return nnmath.accuracy(scores, labels)
 
@@ -457,7 +527,8 @@ def _relative_error(data, dtype):
     shape = data.draw(shapes())
     bound = PRODUCT_BOUND[dtype]
     return nnmath.relative_error(
-        _draw_any(data, shape, dtype, bound, "a"), _draw_any(data, shape, dtype, bound, "b")
+        _draw_any(data, shape, dtype, bound, "a"),
+        _draw_any(data, shape, dtype, bound, "b"),
     )
 
 
@@ -469,7 +540,9 @@ def _matmul_loops(data, dtype):
 
 NO_WARNING = {
     **{name: _elementwise(name) for name in ELEMENTWISE},
-    **{f"{name}_derivative": _elementwise(f"{name}_derivative") for name in ELEMENTWISE},
+    **{
+        f"{name}_derivative": _elementwise(f"{name}_derivative") for name in ELEMENTWISE
+    },
     "softmax": _softmax,
     "softmax_jacobian": _softmax_jacobian,
     "softmax_backward": _softmax_backward,
@@ -509,7 +582,9 @@ COVERED_ELSEWHERE = {
 
 def test_every_public_name_is_in_the_no_warning_table():
     missing = set(nnmath.__all__) - set(NO_WARNING) - set(COVERED_ELSEWHERE)
-    assert not missing, f"add these public names to NO_WARNING or COVERED_ELSEWHERE: {sorted(missing)}"
+    assert not missing, (
+        f"add these public names to NO_WARNING or COVERED_ELSEWHERE: {sorted(missing)}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(NO_WARNING))

@@ -26,7 +26,11 @@ FIGURES = {
 
 
 def html_of(site, page):
-    path = site / "index.html" if page == "index.md" else site / page.removesuffix(".md") / "index.html"
+    path = (
+        site / "index.html"
+        if page == "index.md"
+        else site / page.removesuffix(".md") / "index.html"
+    )
     assert path.exists(), f"{page} was not built"
     return path.read_text(encoding="utf8")
 
@@ -34,7 +38,9 @@ def html_of(site, page):
 @pytest.mark.parametrize("page", nav_pages())
 def test_every_nav_page_is_built_with_no_leftover_markup(built_site, page):
     html = html_of(built_site, page)
-    assert "--8&lt;--" not in html and "--8<--" not in html, "an include marker: use listing(...)"
+    assert "--8&lt;--" not in html and "--8<--" not in html, (
+        "an include marker: use listing(...)"
+    )
     assert "Traceback" not in html, "a code block failed during the build"
     # markdown-exec renders `continuation` on a source-showing fence as visible text
     assert "continuation=" not in html, "a fence option leaked into the page"
@@ -49,13 +55,19 @@ def test_every_public_name_has_an_api_entry(built_site, name):
 @pytest.mark.parametrize("page, labels", FIGURES.items())
 def test_figures_are_inline_svg_with_text_alternatives(built_site, page, labels):
     html = html_of(built_site, page)
-    svgs = re.findall(r'<figure class="nnmath-figure"><svg role="img" aria-label="([^"]+)"', html)
-    assert all(len(alt) > 20 for alt in svgs), "every figure needs a real text alternative"
+    svgs = re.findall(
+        r'<figure class="nnmath-figure"><svg role="img" aria-label="([^"]+)"', html
+    )
+    assert all(len(alt) > 20 for alt in svgs), (
+        "every figure needs a real text alternative"
+    )
     for label in labels:
         if label == "mermaid":
             assert 'class="mermaid"' in html
         else:
-            assert any(label in alt.lower() for alt in svgs), f"no figure about {label!r} in {page}"
+            assert any(label in alt.lower() for alt in svgs), (
+                f"no figure about {label!r} in {page}"
+            )
 
 
 def test_figures_follow_the_colour_scheme(built_site):
@@ -63,7 +75,9 @@ def test_figures_follow_the_colour_scheme(built_site):
     svg = html[html.index("<svg role=") :]
     svg = svg[: svg.index("</svg>")]
     assert "currentColor" in svg  # text and axes take the page's text colour
-    assert "#ffffff" not in svg.lower() and "fill: #000000" not in svg  # no opaque backgrounds
+    assert (
+        "#ffffff" not in svg.lower() and "fill: #000000" not in svg
+    )  # no opaque backgrounds
 
 
 def article(html):
@@ -84,16 +98,24 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     copy = tmp_path / "project"
-    skip = shutil.ignore_patterns(".git", ".venv", "site", "node_modules", "__pycache__", ".hypothesis")
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", "site", "node_modules", "__pycache__", ".hypothesis"
+    )
     shutil.copytree(root, copy, ignore=skip)
-    if (root / "node_modules").is_dir():  # the self-hosted MathJax, if installed: share, don't copy
-        (copy / "node_modules").symlink_to(root / "node_modules", target_is_directory=True)
+    if (
+        root / "node_modules"
+    ).is_dir():  # the self-hosted MathJax, if installed: share, don't copy
+        (copy / "node_modules").symlink_to(
+            root / "node_modules", target_is_directory=True
+        )
     layers = copy / "nnmath" / "layers.py"
     source = layers.read_text(encoding="utf8")
     constant = "std = np.sqrt(2.0 / in_features)"
     assert constant in source, "the test's constant moved: update the test"
     # a 10 % change: backprop.md asserts that He keeps the signal scale, which a gain of 1 breaks
-    layers.write_text(source.replace(constant, "std = np.sqrt(2.2 / in_features)"), encoding="utf8")
+    layers.write_text(
+        source.replace(constant, "std = np.sqrt(2.2 / in_features)"), encoding="utf8"
+    )
 
     site = tmp_path / "site"
     result = mkdocs_build(copy / "mkdocs.yml", site, {"PYTHONPATH": str(copy)})
@@ -101,7 +123,11 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
 
     for page in ("training.md", "backprop.md"):  # they train or initialize ReLU layers
         assert article(html_of(site, page)) != article(html_of(built_site, page)), page
-    for page in ("activations.md", "losses.md", "gradcheck.md"):  # no ReLU layer involved
+    for page in (
+        "activations.md",
+        "losses.md",
+        "gradcheck.md",
+    ):  # no ReLU layer involved
         assert article(html_of(site, page)) == article(html_of(built_site, page)), page
 
 
@@ -174,7 +200,8 @@ def checking_helpers():
     return {
         name
         for name, value in vars(_validation).items()
-        if callable(value) and getattr(value, "__module__", None) == _validation.__name__
+        if callable(value)
+        and getattr(value, "__module__", None) == _validation.__name__
     }
 
 
@@ -194,13 +221,17 @@ def _plain_reading(lines, helpers):
 def _syntax_reading(tree, helpers):
     # @guarded(check) is how a public function applies its checks: a listing shows its
     # decorators, so the decorator call itself is allowed (a check called inside it is not).
-    decorators = {id(d) for node in ast.walk(tree) for d in getattr(node, "decorator_list", ())}
+    decorators = {
+        id(d) for node in ast.walk(tree) for d in getattr(node, "decorator_list", ())
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise):
             yield node.lineno, "a raise statement"
         elif isinstance(node, ast.Call) and id(node) not in decorators:
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            name = (
+                func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            )
             if name in helpers:
                 yield node.lineno, f"a call of the checking helper {name}"
         elif (
@@ -288,7 +319,10 @@ HELPERS = {"as_float_array", "check_ndim", "guarded"}
 
 def test_the_listing_checker_passes_a_listing_of_math():
     blocks = code_blocks(GOOD_LISTING)
-    assert [(b.title, b.in_listing) for b in blocks] == [("nnmath/activations.py", True), (None, False)]
+    assert [(b.title, b.in_listing) for b in blocks] == [
+        ("nnmath/activations.py", True),
+        (None, False),
+    ]
     assert blocks[0].text.splitlines()[0] == "@guarded(_real_array)"
     assert page_listing_problems(GOOD_LISTING, HELPERS) == []
     assert wide_lines(GOOD_LISTING) == []
@@ -309,22 +343,30 @@ def test_the_listing_checker_names_each_offending_line(parses):
         "wider than 88",
     ):
         assert why in text, why
-    assert len(problems) == (6 if parses else 7)  # 7: "does not parse"; none from the other block
-    assert """'        raise ValueError("x must not be empty")'""" in text  # the line itself
+    assert len(problems) == (
+        6 if parses else 7
+    )  # 7: "does not parse"; none from the other block
+    assert (
+        """'        raise ValueError("x must not be empty")'""" in text
+    )  # the line itself
     assert len(wide_lines(html)) == 1
 
 
 def test_the_checking_helpers_are_read_from_the_validation_module():
     helpers = checking_helpers()
     assert {"as_float_array", "check_ndim", "check_finite", "check_count"} <= helpers
-    assert "asarray" not in helpers and "np" not in helpers  # what it imports is not its own
+    assert (
+        "asarray" not in helpers and "np" not in helpers
+    )  # what it imports is not its own
 
 
 def test_every_listing_of_the_pages_is_found(built_site):
     """The checks below see every listing: as many listing blocks as listing() calls."""
     from tests.test_docs import DOCS
 
-    calls = sum(p.read_text(encoding="utf8").count("print(listing(") for p in DOCS.glob("*.md"))
+    calls = sum(
+        p.read_text(encoding="utf8").count("print(listing(") for p in DOCS.glob("*.md")
+    )
     pages = [code_blocks(html_of(built_site, page)) for page in nav_pages()]
     found = sum(block.in_listing for blocks in pages for block in blocks)
     assert calls > 20 and found == calls
@@ -332,7 +374,9 @@ def test_every_listing_of_the_pages_is_found(built_site):
 
 @pytest.mark.parametrize("page", nav_pages())
 def test_listings_show_the_math_not_the_checks(built_site, page):
-    problems = page_listing_problems(article(html_of(built_site, page)), checking_helpers())
+    problems = page_listing_problems(
+        article(html_of(built_site, page)), checking_helpers()
+    )
     assert not problems, f"{page}: listings that do not fit:\n" + "\n".join(problems)
 
 
@@ -378,12 +422,17 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
         '```{.python exec="on"}\nfrom nnmath_site.listing import listing\n\n'
         'print(listing("nnmath.sigmoid_derivative"))\n```\n'
     )
-    (docs / "api.md").write_text("# API\n\n::: nnmath.activations\n")  # the listing links there
+    (docs / "api.md").write_text(
+        "# API\n\n::: nnmath.activations\n"
+    )  # the listing links there
     config = {
         "INHERIT": str(root / "mkdocs.yml"),
         "docs_dir": str(docs),
         "nav": [{"t": "index.md"}, {"API": "api.md"}],
-        "hooks": [str(root / "docs" / "hooks" / h) for h in ("vendored.py", "fresh_package.py")],
+        "hooks": [
+            str(root / "docs" / "hooks" / h)
+            for h in ("vendored.py", "fresh_package.py")
+        ],
         "theme": {"custom_dir": str(root / "docs" / "overrides")},
         "watch": [],
     }
@@ -398,7 +447,11 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
             str(tmp_path / "pkg"),
         ],
         cwd=tmp_path,  # not the repository: `python -c` puts the cwd first on sys.path
-        env={**__import__("os").environ, "PYTHONPATH": str(tmp_path / "pkg"), "NO_MKDOCS_2_WARNING": "1"},
+        env={
+            **__import__("os").environ,
+            "PYTHONPATH": str(tmp_path / "pkg"),
+            "NO_MKDOCS_2_WARNING": "1",
+        },
         capture_output=True,
         text=True,
         timeout=300,

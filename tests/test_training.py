@@ -114,7 +114,9 @@ def test_mlp_layers_widths_and_activations(sizes, activation):
         shape for a, b in zip(sizes, sizes[1:]) for shape in ((a, b), (b,))
     ]
     assert all(isinstance(layer, Dense) for layer in model.layers)
-    assert [layer.activation for layer in model.layers] == [activation] * (len(sizes) - 2) + [None]
+    assert [layer.activation for layer in model.layers] == [activation] * (
+        len(sizes) - 2
+    ) + [None]
     assert model.forward(np.zeros((3, sizes[0]))).shape == (3, sizes[-1])
 
 
@@ -151,11 +153,15 @@ def test_train_step_returns_the_loss_before_the_update(seed):
     before = softmax_cross_entropy(model.forward(X), Y)
     params_before = [p.copy() for p in model.parameters()]
     assert train_step(model, SGD(learning_rate=0.1), X, Y) == before
-    assert all(not np.array_equal(p, q) for p, q in zip(model.parameters(), params_before))
+    assert all(
+        not np.array_equal(p, q) for p, q in zip(model.parameters(), params_before)
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("make_optimizer", [lambda: SGD(learning_rate=0.2), lambda: Adam(learning_rate=0.01)])
+@pytest.mark.parametrize(
+    "make_optimizer", [lambda: SGD(learning_rate=0.2), lambda: Adam(learning_rate=0.01)]
+)
 def test_repeated_steps_drive_the_loss_down(seed, make_optimizer):
     rng, X, _, Y = toy_problem(seed)
     model, optimizer = mlp([5, 16, 3], "relu", rng), make_optimizer()
@@ -176,7 +182,9 @@ def test_train_step_rejects_targets_of_the_wrong_width():
     rng, X, _, _ = toy_problem(0)
     model = mlp([5, 4, 3], "relu", rng)
     with pytest.raises(ValueError, match="shape"):
-        train_step(model, SGD(learning_rate=0.1), X, one_hot(np.zeros(len(X), dtype=int), 4))
+        train_step(
+            model, SGD(learning_rate=0.1), X, one_hot(np.zeros(len(X), dtype=int), 4)
+        )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -185,7 +193,14 @@ def test_train_epoch_returns_the_size_weighted_mean_batch_loss(seed):
     # SGD with a learning rate this small barely moves: the epoch's loss is the start loss
     model = mlp([5, 4, 3], "tanh", np.random.default_rng(seed))
     start = softmax_cross_entropy(model.forward(X), Y)
-    loss = train_epoch(model, SGD(learning_rate=1e-12), X, Y, batch_size=4, rng=np.random.default_rng(0))
+    loss = train_epoch(
+        model,
+        SGD(learning_rate=1e-12),
+        X,
+        Y,
+        batch_size=4,
+        rng=np.random.default_rng(0),
+    )
     assert loss == pytest.approx(start, rel=1e-9)  # batches of 4, 4, 2 weighted 4, 4, 2
 
 
@@ -217,7 +232,9 @@ def test_digits_split_is_stratified_and_scaled(digits):
     assert len(y_train) + len(y_test) == 1797
     share_train = np.bincount(y_train, minlength=10) / len(y_train)
     share_test = np.bincount(y_test, minlength=10) / len(y_test)
-    assert np.abs(share_train - share_test).max() < 1 / len(y_test) + 1e-12  # at most one image off
+    assert (
+        np.abs(share_train - share_test).max() < 1 / len(y_test) + 1e-12
+    )  # at most one image off
     for X in (data["X_train"], data["X_test"]):
         assert X.shape[1] == 64 and X.min() == 0.0 and X.max() == 1.0
 
@@ -229,7 +246,10 @@ def test_digits_reach_95_percent_test_accuracy(digits):
     assert all(len(v) == 31 for v in history.values())
     assert history["test_accuracy"][0] < 0.3  # the untrained network is near chance
     assert history["test_accuracy"][-1] >= 0.95
-    assert accuracy(model.forward(data["X_test"]), data["y_test"]) == history["test_accuracy"][-1]
+    assert (
+        accuracy(model.forward(data["X_test"]), data["y_test"])
+        == history["test_accuracy"][-1]
+    )
     assert history["train_loss"][-1] < history["train_loss"][0]
 
 
@@ -253,7 +273,11 @@ def test_digits_script_runs_on_its_own_and_prints_the_test_accuracy(digits, tmp_
     script = digits.__file__
     # from another folder: the script needs nnmath and scikit-learn, not the repository
     result = subprocess.run(
-        [sys.executable, script], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [sys.executable, script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     match = re.fullmatch(r"test accuracy after 30 epochs: (\d+\.\d)%\n", result.stdout)

@@ -16,7 +16,11 @@ PACKAGES = ("nnmath", "nnmath_site")
 
 
 def on_pre_build(config, **kwargs):
-    """Forget every imported module of the packages, so the pages import the files as they are now."""
-    stale = [n for n in sys.modules if n in PACKAGES or n.startswith(tuple(p + "." for p in PACKAGES))]
+    """Forget every imported module of the packages: the pages import the files as they are."""
+    stale = [
+        n
+        for n in sys.modules
+        if n in PACKAGES or n.startswith(tuple(p + "." for p in PACKAGES))
+    ]
     for name in stale:
         del sys.modules[name]

@@ -43,7 +43,9 @@ log = logging.getLogger("mkdocs.hooks.vendored")
 ROOT = Path(__file__).resolve().parents[2]  # docs/hooks/vendored.py -> the repository
 NODE_MODULES = ROOT / "node_modules"
 MODE_VARIABLE = "NNMATH_VENDOR"
-SITE_DIR = "assets/vendor"  # the copies go to assets/vendor/<package>/<path in the package>
+SITE_DIR = (
+    "assets/vendor"  # the copies go to assets/vendor/<package>/<path in the package>
+)
 CDN = "https://cdn.jsdelivr.net/npm"  # serves npm packages file by file, unmodified
 
 
@@ -55,7 +57,9 @@ class Vendored:
     version: str  # the exact version package.json pins
     main: str  # the script the pages load, as a path inside the package
     integrity: str  # its Subresource Integrity hash (see sri_hash)
-    runtime: tuple[str, ...]  # globs inside the package for what the script fetches itself
+    runtime: tuple[
+        str, ...
+    ]  # globs inside the package for what the script fetches itself
     exclude: tuple[str, ...] = ()  # files the globs match that are never fetched
 
     def site_path(self, name: str) -> str:
@@ -69,7 +73,9 @@ class Vendored:
         package = node_modules / self.package
         found = {self.main}
         for pattern in self.runtime:
-            found.update(path.relative_to(package).as_posix() for path in package.glob(pattern))
+            found.update(
+                path.relative_to(package).as_posix() for path in package.glob(pattern)
+            )
         return sorted(found - set(self.exclude))
 
 
@@ -91,7 +97,9 @@ MATHJAX = Vendored(
         "es5/sre/mathmaps/en.json",
         "es5/sre/mathmaps/nemeth.json",
     ),
-    exclude=("es5/input/tex/extensions/all-packages.js",),  # all TeX packages in one, unused
+    exclude=(
+        "es5/input/tex/extensions/all-packages.js",
+    ),  # all TeX packages in one, unused
 )
 MERMAID = Vendored(
     package="mermaid",
@@ -118,7 +126,9 @@ def _installed(item: Vendored) -> bool:
 
 def _check(item: Vendored) -> None:
     """Fail the build unless node_modules holds the pinned, unmodified release."""
-    pinned = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"][item.package]
+    pinned = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))[
+        "dependencies"
+    ][item.package]
     manifest = NODE_MODULES / item.package / "package.json"
     installed = json.loads(manifest.read_text(encoding="utf-8"))["version"]
     if not pinned == installed == item.version:
@@ -128,7 +138,9 @@ def _check(item: Vendored) -> None:
         )
     actual = sri_hash((NODE_MODULES / item.package / item.main).read_bytes())
     if actual != item.integrity:
-        raise PluginError(f"node_modules/{item.package}/{item.main} is not the pinned file: {actual}")
+        raise PluginError(
+            f"node_modules/{item.package}/{item.main} is not the pinned file: {actual}"
+        )
 
 
 def on_config(config):
@@ -138,7 +150,9 @@ def on_config(config):
         raise PluginError(f"{MODE_VARIABLE} must be auto, local or cdn, not {wanted!r}")
     present = all(_installed(item) for item in VENDORED)
     if wanted == "local" and not present:
-        raise PluginError(f"{MODE_VARIABLE}=local, but {NODE_MODULES} lacks MathJax or Mermaid: run `npm ci`")
+        raise PluginError(
+            f"{MODE_VARIABLE}=local, but {NODE_MODULES} lacks MathJax or Mermaid: run `npm ci`"
+        )
     _mode = "local" if present and wanted != "cdn" else "cdn"
     if _mode == "local":
         for item in VENDORED:
@@ -159,7 +173,11 @@ def on_files(files, config):
         for item in VENDORED:
             for name in item.files():
                 source = NODE_MODULES / item.package / name
-                files.append(File.generated(config, item.site_path(name), abs_src_path=str(source)))
+                files.append(
+                    File.generated(
+                        config, item.site_path(name), abs_src_path=str(source)
+                    )
+                )
     return files
 
 

@@ -31,7 +31,9 @@ from tests.conftest import mkdocs_build as shared_mkdocs_build
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"  # screenshots and the per-page report (gitignored)
-CHROMIUM = os.environ.get("NNMATH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = (
+    os.environ.get("NNMATH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+)
 # Debian's Chromium, run as root in a container with no network but the package registries:
 # no sandbox (root), no GPU, and none of the background requests Chromium makes on its own.
 CHROMIUM_ARGS = [
@@ -48,7 +50,9 @@ TYPESET_TIMEOUT_MS = 20_000
 
 def _load_hook():
     """docs/hooks/vendored.py, the module that wires MathJax and Mermaid into the site."""
-    spec = importlib.util.spec_from_file_location("nnmath_vendored_hook", ROOT / "docs/hooks/vendored.py")
+    spec = importlib.util.spec_from_file_location(
+        "nnmath_vendored_hook", ROOT / "docs/hooks/vendored.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # as MkDocs does: dataclasses look their module up
     spec.loader.exec_module(module)
@@ -65,7 +69,9 @@ def in_ci() -> bool:
 def unavailable(reason: str):
     """Skip on a reader's machine; fail in CI, where these tests must run."""
     if in_ci():
-        pytest.fail(f"{reason} (CI is set, so the browser tests must run)", pytrace=False)
+        pytest.fail(
+            f"{reason} (CI is set, so the browser tests must run)", pytrace=False
+        )
     pytest.skip(f"{reason}; set up as in .ci/run to run the browser tests")
 
 
@@ -78,7 +84,11 @@ def missing_browser() -> str | None:
 
 
 def missing_node_modules() -> str | None:
-    absent = [item.package for item in hook.VENDORED if not (hook.NODE_MODULES / item.package).is_dir()]
+    absent = [
+        item.package
+        for item in hook.VENDORED
+        if not (hook.NODE_MODULES / item.package).is_dir()
+    ]
     if absent:
         return f"node_modules lacks {', '.join(absent)} (run `npm ci`)"
     return None
@@ -96,7 +106,9 @@ def node_modules():
 # --------------------------------------------------------------------------- building sites
 
 
-def mkdocs_build(config: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def mkdocs_build(
+    config: Path, site: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run `mkdocs build --strict` from the repository root (snippets resolve from there)."""
     return shared_mkdocs_build(config, site, env, cwd=ROOT)
 
@@ -120,7 +132,10 @@ def write_fixture_site(directory: Path, pages: dict[str, str], site_url: str) ->
         "docs_dir": str(docs),
         "nav": [{name.removesuffix(".md"): name} for name in pages],
         # Paths in mkdocs.yml are relative to it: give them again, absolute.
-        "hooks": [str(ROOT / "docs/hooks" / name) for name in ("vendored.py", "fresh_package.py")],
+        "hooks": [
+            str(ROOT / "docs/hooks" / name)
+            for name in ("vendored.py", "fresh_package.py")
+        ],
         "theme": {"custom_dir": str(ROOT / "docs/overrides")},
         "watch": [],
     }
@@ -174,12 +189,16 @@ def site(tmp_path_factory, node_modules):
     directory = tmp_path_factory.mktemp("browser-site") / "site"
     started = time.perf_counter()
     result = mkdocs_build(
-        ROOT / "mkdocs.yml", directory, {"SITE_URL": server.base, hook.MODE_VARIABLE: "local"}
+        ROOT / "mkdocs.yml",
+        directory,
+        {"SITE_URL": server.base, hook.MODE_VARIABLE: "local"},
     )
     log = result.stdout + result.stderr
     if result.returncode != 0 or "WARNING" in log:
         server.close()
-        pytest.fail(f"mkdocs build --strict failed or warned:\n{log[-4000:]}", pytrace=False)
+        pytest.fail(
+            f"mkdocs build --strict failed or warned:\n{log[-4000:]}", pytrace=False
+        )
     server.directory = directory
     server.build_seconds = time.perf_counter() - started
     yield server
@@ -193,9 +212,13 @@ def nav_pages() -> list[tuple[str, str]]:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     files = nav_files()
     titles = {
-        file: re.search(rf"-\s*(.+?):\s*{re.escape(file)}\s*$", config, re.M).group(1) for file in files
+        file: re.search(rf"-\s*(.+?):\s*{re.escape(file)}\s*$", config, re.M).group(1)
+        for file in files
     }
-    return [(titles[f], "" if f == "index.md" else f.removesuffix(".md") + "/") for f in files]
+    return [
+        (titles[f], "" if f == "index.md" else f.removesuffix(".md") + "/")
+        for f in files
+    ]
 
 
 # --------------------------------------------------------------------------- the browser
@@ -209,7 +232,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -247,7 +272,9 @@ def open_context(browser, base: str, allow=None, **options):
         traffic.external.append(route.request.url)
         route.abort()
 
-    context.route(lambda url: not url.startswith(base) and not url.startswith("data:"), outside)
+    context.route(
+        lambda url: not url.startswith(base) and not url.startswith("data:"), outside
+    )
     return context, traffic
 
 
@@ -256,13 +283,24 @@ def watch(page, traffic: Traffic):
     page.on("request", lambda request: traffic.requests.append(request.url))
 
     def failed(request):
-        if request.url not in traffic.external:  # aborted by open_context, reported as external
+        if (
+            request.url not in traffic.external
+        ):  # aborted by open_context, reported as external
             traffic.failed.append(f"{request.url} ({request.failure})")
 
     page.on("requestfailed", failed)
-    page.on("response", lambda r: r.status >= 400 and traffic.failed.append(f"{r.url} (HTTP {r.status})"))
-    page.on("console", lambda m: m.type == "error" and traffic.console_errors.append(m.text))
-    page.on("pageerror", lambda error: traffic.console_errors.append(f"uncaught: {error}"))
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400 and traffic.failed.append(f"{r.url} (HTTP {r.status})")
+        ),
+    )
+    page.on(
+        "console", lambda m: m.type == "error" and traffic.console_errors.append(m.text)
+    )
+    page.on(
+        "pageerror", lambda error: traffic.console_errors.append(f"uncaught: {error}")
+    )
     return page
 
 
@@ -340,7 +378,9 @@ MATH_REPORT = r"""
 def math_problems(report: dict) -> list[str]:
     problems = []
     if report["containers"] != report["arithmatex"]:
-        problems.append(f"{report['containers']} MathJax containers for {report['arithmatex']} formulas")
+        problems.append(
+            f"{report['containers']} MathJax containers for {report['arithmatex']} formulas"
+        )
     problems += [f"not typeset: {tex}" for tex in report["untypeset"]]
     problems += [f"MathJax error: {text}" for text in report["merror"]]
     problems += [f"undefined macro: {text}" for text in report["red_macros"]]
@@ -371,7 +411,9 @@ def wait_for_diagrams(page, count: int) -> list[str]:
             timeout=20_000,
         )
     except Exception:
-        drawn = page.evaluate("() => document.querySelectorAll('.md-content div.mermaid').length")
+        drawn = page.evaluate(
+            "() => document.querySelectorAll('.md-content div.mermaid').length"
+        )
         return [f"{drawn} of {count} Mermaid diagrams drawn"]
     heights = page.evaluate(
         "() => [...document.querySelectorAll('.md-content div.mermaid')].map(e => e.offsetHeight)"
@@ -384,7 +426,9 @@ CODE_BLOCKS = """
   .filter((pre) => pre.querySelector(":scope > code"))
   .map((pre) => ({
     id: pre.id || pre.textContent.trim().slice(0, 40),
-    language: (pre.closest("[class*='language-']")?.className || "").match(/language-(\\S+)/)?.[1] || null,
+    language:
+      (pre.closest("[class*='language-']")?.className || "").match(/language-(\\S+)/)?.[1]
+      || null,
     highlighted: pre.closest(".highlight") !== null,
     tokens: pre.querySelectorAll("code span[class]").length,
     copy_button: pre.querySelector("button[data-md-type='copy'], button.md-clipboard") !== null,
@@ -442,7 +486,10 @@ READABILITY = r"""
     return { ratio: (hi + 0.05) / (lo + 0.05), fg: luminance(fg), text, colour };
   };
   const all = (selector, property, keep = () => true) =>
-    [...document.querySelectorAll(selector)].filter(keep).map((el) => contrast(el, property)).filter(Boolean);
+    [...document.querySelectorAll(selector)]
+      .filter(keep)
+      .map((el) => contrast(el, property))
+      .filter(Boolean);
   // Figure text in the page's ink (currentColor) is measured against the page. Text in a colour
   // of its own may sit on a coloured patch or image of the figure: measured against the page
   // too, but only reported, since what is really behind it is not known here.
@@ -453,7 +500,8 @@ READABILITY = r"""
     figure_text: all(".md-content .nnmath-figure svg text", "fill", inked),
     figure_text_coloured: all(".md-content .nnmath-figure svg text", "fill", (el) => !inked(el)),
     figure_axes: all(
-      ".md-content .nnmath-figure svg :is([stroke='currentColor'], [style*='stroke: currentColor'])",
+      ".md-content .nnmath-figure svg "
+        + ":is([stroke='currentColor'], [style*='stroke: currentColor'])",
       "stroke",
     ),
   };
@@ -470,21 +518,37 @@ def readability(page) -> dict:
     """
     found = page.evaluate(READABILITY)
     summary = {"scheme": found["scheme"]}
-    kinds = (("formulas", 4.5), ("figure_text", 4.5), ("figure_axes", 3.0), ("figure_text_coloured", 4.5))
+    kinds = (
+        ("formulas", 4.5),
+        ("figure_text", 4.5),
+        ("figure_axes", 3.0),
+        ("figure_text_coloured", 4.5),
+    )
     for kind, needed in kinds:
         values = found[kind]
         summary[kind] = {
             "count": len(values),
             "min_contrast": round(min((v["ratio"] for v in values), default=21.0), 2),
-            "mean_luminance": sum(v["fg"] for v in values) / len(values) if values else None,
+            "mean_luminance": sum(v["fg"] for v in values) / len(values)
+            if values
+            else None,
             "too_faint": [
-                f"{v['text']!r} in {v['colour']}: {v['ratio']:.2f}:1" for v in values if v["ratio"] < needed
+                f"{v['text']!r} in {v['colour']}: {v['ratio']:.2f}:1"
+                for v in values
+                if v["ratio"] < needed
             ],
         }
     return summary
 
 
-def load_and_check(browser, base: str, path: str, allow=None, diagrams: int = 0, timeout_ms: int = 8_000):
+def load_and_check(
+    browser,
+    base: str,
+    path: str,
+    allow=None,
+    diagrams: int = 0,
+    timeout_ms: int = 8_000,
+):
     """Open one page in a fresh context and run the checks every page must pass.
 
     Returns (problems, math report, traffic): problems is empty for a page that works.
@@ -542,7 +606,9 @@ def visits(browser, site):
         page.goto(site.base + path)
         record.math_problems, record.math = typeset(page)
         record.typeset_ms = round((time.perf_counter() - started) * 1000)
-        record.diagram_problems = wait_for_diagrams(page, expected_diagrams(site.directory, path))
+        record.diagram_problems = wait_for_diagrams(
+            page, expected_diagrams(site.directory, path)
+        )
         record.readability = readability(page)
         blocks = page.evaluate(CODE_BLOCKS)
         record.code_blocks = len(blocks)
@@ -571,4 +637,6 @@ def visits(browser, site):
             "build_seconds": round(getattr(site, "build_seconds", 0), 1),
             "pages": [asdict(record) for record in seen.values()],
         }
-        (RESULTS / "browser-pages.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (RESULTS / "browser-pages.json").write_text(
+            json.dumps(summary, indent=2), encoding="utf-8"
+        )

@@ -15,7 +15,14 @@ import shutil
 
 import pytest
 
-from .conftest import ROOT, SiteServer, hook, load_and_check, mkdocs_build, write_fixture_site
+from .conftest import (
+    ROOT,
+    SiteServer,
+    hook,
+    load_and_check,
+    mkdocs_build,
+    write_fixture_site,
+)
 
 GOOD = r"""# Formulas
 
@@ -57,7 +64,12 @@ def build(tmp_path_factory, name: str, pages: dict[str, str], mode: str):
 
 @pytest.fixture(scope="module")
 def local_site(tmp_path_factory, node_modules):
-    server, _ = build(tmp_path_factory, "local-fixture", {"index.md": GOOD, "broken.md": BROKEN}, "local")
+    server, _ = build(
+        tmp_path_factory,
+        "local-fixture",
+        {"index.md": GOOD, "broken.md": BROKEN},
+        "local",
+    )
     yield server
     server.close()
 
@@ -77,11 +89,17 @@ def test_a_working_page_passes_the_checks(browser, local_site):
 
 
 def test_a_broken_formula_fails_the_typeset_check(browser, local_site):
-    problems, _, _ = load_and_check(browser, local_site.base, "broken/", timeout_ms=4_000)
+    problems, _, _ = load_and_check(
+        browser, local_site.base, "broken/", timeout_ms=4_000
+    )
     # MathJax does not even find a formula whose braces do not balance: it stays raw TeX.
     assert "not typeset: \\(\\frac{1}{2\\)" in problems, problems
-    assert any(p.startswith("raw TeX visible:") and "\\frac{1}{2" in p for p in problems), problems
-    assert any(p.startswith("MathJax error: Double exponent") for p in problems), problems
+    assert any(
+        p.startswith("raw TeX visible:") and "\\frac{1}{2" in p for p in problems
+    ), problems
+    assert any(p.startswith("MathJax error: Double exponent") for p in problems), (
+        problems
+    )
     assert any(p.startswith("undefined macro: \\notamacro") for p in problems), problems
 
 
@@ -112,9 +130,13 @@ def play_the_cdn(tamper: str | None = None):
     `tamper` names a file (path inside its package) served with one byte more.
     """
     locked = {
-        item.package: LOCK["packages"][f"node_modules/{item.package}"]["version"] for item in hook.VENDORED
+        item.package: LOCK["packages"][f"node_modules/{item.package}"]["version"]
+        for item in hook.VENDORED
     }
-    prefixes = {f"{hook.CDN}/{package}@{version}/": package for package, version in locked.items()}
+    prefixes = {
+        f"{hook.CDN}/{package}@{version}/": package
+        for package, version in locked.items()
+    }
 
     def answer(route) -> bool:
         url = route.request.url
@@ -145,22 +167,32 @@ def test_cdn_mode_says_so_once_in_the_build_log(cdn_site):
 
 
 def test_cdn_mode_typesets_with_the_pinned_releases(browser, cdn_site):
-    problems, report, traffic = load_and_check(browser, cdn_site.base, "", allow=play_the_cdn(), diagrams=1)
+    problems, report, traffic = load_and_check(
+        browser, cdn_site.base, "", allow=play_the_cdn(), diagrams=1
+    )
     assert not problems, problems
     assert report["arithmatex"] == report["containers"] == 4
     from_cdn = [url for url in traffic.requests if url.startswith(hook.CDN)]
     assert hook.MATHJAX.cdn_url(hook.MATHJAX.main) in from_cdn
     assert hook.MERMAID.cdn_url(hook.MERMAID.main) in from_cdn
-    assert any(url.endswith("/boldsymbol.js") for url in from_cdn)  # extensions come along
+    assert any(
+        url.endswith("/boldsymbol.js") for url in from_cdn
+    )  # extensions come along
 
 
 def test_cdn_mode_refuses_a_changed_script(browser, cdn_site):
     """The integrity hash is enforced: one byte more and MathJax does not run."""
     problems, _, traffic = load_and_check(
-        browser, cdn_site.base, "", allow=play_the_cdn(tamper=hook.MATHJAX.main), timeout_ms=4_000
+        browser,
+        cdn_site.base,
+        "",
+        allow=play_the_cdn(tamper=hook.MATHJAX.main),
+        timeout_ms=4_000,
     )
     assert "MathJax did not start" in problems
-    assert any("integrity" in error for error in traffic.console_errors), traffic.console_errors
+    assert any("integrity" in error for error in traffic.console_errors), (
+        traffic.console_errors
+    )
 
 
 def test_a_broken_link_or_anchor_fails_the_build(tmp_path, node_modules):

@@ -1,4 +1,4 @@
-"""The site as a reader uses it: instant navigation, search, the dark scheme, diagrams, MathJax's menu."""
+"""The site as a reader uses it: navigation, search, the dark scheme, diagrams, MathJax's menu."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def sidebar_link(page, path: str):
 
 def follow(page, link, path: str) -> None:
     """Click a link and wait until instant navigation has put the new page's content in place."""
-    page.evaluate("() => document.querySelector('article').setAttribute('data-old', '')")
+    page.evaluate(
+        "() => document.querySelector('article').setAttribute('data-old', '')"
+    )
     link.click()
     page.wait_for_url(f"**/{path}")
     page.wait_for_selector("article:not([data-old])")
@@ -62,7 +64,9 @@ def test_instant_navigation_typesets_without_a_reload(browser, site):
     problems, report = typeset(page)
     assert not problems, problems
     assert report["arithmatex"] > 0
-    assert same_document(page), "following a link reloaded the page: instant navigation is off"
+    assert same_document(page), (
+        "following a link reloaded the page: instant navigation is off"
+    )
 
     # On to the next page by the footer link: the second swap must typeset too.
     next_link = page.locator("a.md-footer__link--next")
@@ -74,7 +78,8 @@ def test_instant_navigation_typesets_without_a_reload(browser, site):
     page.go_back()
     page.wait_for_url(f"**/{path}")
     page.wait_for_function(
-        "p => document.querySelector('article h1') && location.pathname.endsWith(p)", arg=path
+        "p => document.querySelector('article h1') && location.pathname.endsWith(p)",
+        arg=path,
     )
     problems, report = typeset(page)
     assert not problems and report["arithmatex"] > 0, problems
@@ -127,7 +132,9 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
     seen = {}
     for scheme in ("default", "slate"):
         if scheme == "slate":
-            page.locator("form[data-md-component='palette'] label[title='Switch to dark mode']").click()
+            page.locator(
+                "form[data-md-component='palette'] label[title='Switch to dark mode']"
+            ).click()
             page.wait_for_selector("body[data-md-color-scheme='slate']")
         problems, _ = typeset(page)
         assert not problems, f"{scheme}: {problems}"
@@ -138,12 +145,19 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
         assert found["formulas"]["count"] > 0 and found["figure_text"]["count"] > 0
         # WCAG AA: 4.5:1 for text (formulas, figure labels), 3:1 for graphics (axes).
         for kind in ("formulas", "figure_text", "figure_axes"):
-            assert not found[kind]["too_faint"], f"{scheme}, {kind}: {found[kind]['too_faint']}"
+            assert not found[kind]["too_faint"], (
+                f"{scheme}, {kind}: {found[kind]['too_faint']}"
+            )
 
     # The ink follows the scheme: dark on light, then light on dark.
     for kind in ("formulas", "figure_text"):
-        assert seen["slate"][kind]["mean_luminance"] > seen["default"][kind]["mean_luminance"], kind
-    (RESULTS / f"{name}-schemes.json").write_text(json.dumps(seen, indent=2), encoding="utf-8")
+        assert (
+            seen["slate"][kind]["mean_luminance"]
+            > seen["default"][kind]["mean_luminance"]
+        ), kind
+    (RESULTS / f"{name}-schemes.json").write_text(
+        json.dumps(seen, indent=2), encoding="utf-8"
+    )
     assert not traffic.problems(), traffic.problems()
     context.close()
 
@@ -158,24 +172,79 @@ def test_diagrams_load_mermaid_from_the_site_after_instant_navigation(browser, s
     problems = wait_for_diagrams(page, expected_diagrams(site.directory, path))
     assert not problems, problems
     assert same_document(page)
-    assert any(url.endswith("assets/vendor/mermaid/dist/mermaid.min.js") for url in traffic.requests)
+    assert any(
+        url.endswith("assets/vendor/mermaid/dist/mermaid.min.js")
+        for url in traffic.requests
+    )
     assert not traffic.problems(), traffic.problems()
     context.close()
 
 
 def test_mathjax_accessibility_options_load_from_the_site(browser, site):
-    """The MathJax menu's explorer and collapsing load more of MathJax: those files are copied too."""
+    """The MathJax menu's explorer and collapsing load more of MathJax: those are copied too."""
     title, path = first_page_with(site, 'class="arithmatex"')
     context, traffic = open_context(browser, site.base)
     settings = json.dumps({"explorer": True, "collapsible": True})
-    context.add_init_script(f"localStorage.setItem('MathJax-Menu-Settings', {json.dumps(settings)})")
+    context.add_init_script(
+        f"localStorage.setItem('MathJax-Menu-Settings', {json.dumps(settings)})"
+    )
     page = watch(context.new_page(), traffic)
     page.goto(site.base + path)
     # The explorer works on semantically enriched math: wait for the enrichment to show.
-    page.wait_for_selector(".md-content mjx-container [data-semantic-type]", state="attached", timeout=30_000)
+    page.wait_for_selector(
+        ".md-content mjx-container [data-semantic-type]",
+        state="attached",
+        timeout=30_000,
+    )
     problems, _ = typeset(page)
     assert not problems, problems
-    loaded = {url.rsplit("/", 1)[-1] for url in traffic.requests if "/assets/vendor/mathjax/" in url}
-    assert {"explorer.js", "complexity.js", "semantic-enrich.js", "en.json"} <= loaded, loaded
+    loaded = {
+        url.rsplit("/", 1)[-1]
+        for url in traffic.requests
+        if "/assets/vendor/mathjax/" in url
+    }
+    assert {
+        "explorer.js",
+        "complexity.js",
+        "semantic-enrich.js",
+        "en.json",
+    } <= loaded, loaded
     assert not traffic.problems(), traffic.problems()
     context.close()
+
+
+CODE_COLUMNS = 88  # ruff's line length; tests/test_site.py holds every code line to it
+
+
+@pytest.mark.parametrize("width", [1024, 1280, 1920])
+def test_code_blocks_fit_without_sideways_scrolling(browser, site, width):
+    """At desktop widths a code block holds 88 columns, and no block on any page scrolls."""
+    context, traffic = open_context(browser, site.base)
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    scrolling = []
+    columns = None
+    for title, path in nav_pages():
+        page.goto(site.base + path)
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('.md-content pre > code')].map((c) => {
+                 const probe = document.createElement('span');
+                 probe.textContent = 'x'.repeat(100);
+                 c.appendChild(probe);
+                 const char = probe.getBoundingClientRect().width / 100;
+                 probe.remove();
+                 const style = getComputedStyle(c);
+                 const inner = c.clientWidth - parseFloat(style.paddingLeft)
+                   - parseFloat(style.paddingRight);
+                 return {columns: inner / char, scrolls: c.scrollWidth > c.clientWidth + 1,
+                         start: c.textContent.slice(0, 40)};
+               })"""
+        )
+        columns = min([columns or 1e9] + [block["columns"] for block in found])
+        scrolling += [f"{title}: {b['start']!r}" for b in found if b["scrolls"]]
+    context.close()
+    assert not traffic.problems(), traffic.problems()
+    assert columns >= CODE_COLUMNS, (
+        f"code blocks hold {columns:.1f} columns at {width} px"
+    )
+    assert not scrolling, "code blocks that scroll sideways:\n" + "\n".join(scrolling)

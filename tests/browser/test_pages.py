@@ -30,7 +30,9 @@ def test_no_console_errors_failed_or_foreign_requests(visits, title, path):
     visit = visits(title, path)
     assert not visit.network_problems, f"{title}: " + "\n".join(visit.network_problems)
     # The page did load its MathJax, from this site.
-    assert any(url.startswith("assets/vendor/mathjax/") for url in visit.requests), visit.requests
+    assert any(url.startswith("assets/vendor/mathjax/") for url in visit.requests), (
+        visit.requests
+    )
 
 
 @pytest.mark.parametrize("title, path", PAGES, ids=IDS)

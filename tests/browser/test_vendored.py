@@ -35,18 +35,26 @@ def npm(*args: str) -> str:
     executable = shutil.which("npm")
     if executable is None:
         unavailable("npm is not installed")
-    result = subprocess.run([executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     if result.returncode != 0:
-        unavailable(f"`npm {' '.join(args)}` failed (no registry, no cache?): {result.stderr[-500:]}")
+        unavailable(
+            f"`npm {' '.join(args)}` failed (no registry, no cache?): {result.stderr[-500:]}"
+        )
     return result.stdout
 
 
 @pytest.mark.parametrize("package", ITEMS)
 def test_versions_are_pinned_exactly_and_agree(package):
     pinned = PACKAGE_JSON["dependencies"][package]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", pinned), f"{package}: {pinned!r} is not an exact version"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pinned), (
+        f"{package}: {pinned!r} is not an exact version"
+    )
     assert LOCK["packages"][f"node_modules/{package}"]["version"] == pinned
-    assert ITEMS[package].version == pinned, "docs/hooks/vendored.py pins another version"
+    assert ITEMS[package].version == pinned, (
+        "docs/hooks/vendored.py pins another version"
+    )
 
 
 def test_every_dependency_is_vendored_by_the_hook():
@@ -57,7 +65,13 @@ def test_every_dependency_is_vendored_by_the_hook():
 def test_lockfile_holds_the_integrity_the_registry_publishes(package):
     version = ITEMS[package].version
     published = json.loads(
-        npm("view", f"{package}@{version}", "dist.integrity", "--json", "--prefer-offline")
+        npm(
+            "view",
+            f"{package}@{version}",
+            "dist.integrity",
+            "--json",
+            "--prefer-offline",
+        )
     )
     assert LOCK["packages"][f"node_modules/{package}"]["integrity"] == published
 
@@ -79,8 +93,12 @@ def official(tmp_path_factory, node_modules):
             )
         )
         path = folder / packed[0]["filename"]
-        digest = "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode("ascii")
-        assert digest == LOCK["packages"][f"node_modules/{package}"]["integrity"], f"{package} tarball"
+        digest = "sha512-" + base64.b64encode(
+            hashlib.sha512(path.read_bytes()).digest()
+        ).decode("ascii")
+        assert digest == LOCK["packages"][f"node_modules/{package}"]["integrity"], (
+            f"{package} tarball"
+        )
         tarballs[package] = tarfile.open(path, "r:gz")
     yield tarballs
     for tarball in tarballs.values():
@@ -95,7 +113,11 @@ def member(tarball: tarfile.TarFile, name: str) -> bytes:
 def test_site_copies_are_byte_identical_to_the_release(official, site, package):
     item = ITEMS[package]
     copied = site.directory / hook.SITE_DIR / package
-    names = sorted(path.relative_to(copied).as_posix() for path in copied.rglob("*") if path.is_file())
+    names = sorted(
+        path.relative_to(copied).as_posix()
+        for path in copied.rglob("*")
+        if path.is_file()
+    )
     assert names == item.files(), "the site holds other files than the hook's list"
     assert item.main in names
     for name in names:
@@ -111,9 +133,14 @@ def test_cdn_integrity_hash_is_that_of_the_release(official, package):
 def test_only_the_files_pages_need_are_copied(site):
     """A small part of each package: its main script and what that script loads itself."""
     mathjax = site.directory / hook.SITE_DIR / "mathjax" / "es5"
-    assert not (mathjax / "tex-svg.js").exists() and not (mathjax / "output" / "svg").exists()
+    assert (
+        not (mathjax / "tex-svg.js").exists()
+        and not (mathjax / "output" / "svg").exists()
+    )
     assert not (mathjax / "input/tex/extensions/all-packages.js").exists()
-    assert (mathjax / "input/tex/extensions/boldsymbol.js").is_file()  # autoloaded by \boldsymbol
+    assert (
+        mathjax / "input/tex/extensions/boldsymbol.js"
+    ).is_file()  # autoloaded by \boldsymbol
     assert len(list((mathjax / "output/chtml/fonts/woff-v2").glob("*.woff"))) > 20
     mermaid = site.directory / hook.SITE_DIR / "mermaid"
     assert [p.name for p in mermaid.rglob("*") if p.is_file()] == ["mermaid.min.js"]
