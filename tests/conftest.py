@@ -45,7 +45,7 @@ def rng(request):
 def mkdocs_build(config, site, env=None, cwd=None):
     """Run ``mkdocs build --strict -f config -d site``; return the ``CompletedProcess``.
 
-    ``cwd`` defaults to the folder of ``config``, where snippet paths resolve. ``env`` adds
+    ``cwd`` defaults to the folder of ``config``, where the build runs. ``env`` adds
     to the environment (e.g. ``PYTHONPATH`` to build against a modified copy of nnmath).
     """
     import os
