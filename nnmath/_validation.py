@@ -165,7 +165,7 @@ def check_activation(activation):
 
 
 def check_float_dtype(dtype) -> np.dtype:
-    """Return ``np.dtype(dtype)``, or raise TypeError unless it is float32 or float64."""
+    """Return ``np.dtype(dtype)``; raise TypeError unless it is float32 or float64."""
     if np.dtype(dtype).kind != "f":
         raise TypeError(
             f"dtype must be a float dtype such as np.float64, got {np.dtype(dtype)}"

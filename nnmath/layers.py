@@ -463,9 +463,9 @@ def _stack(self, layers):
                 layers[j].weights, layer.weights
             ):
                 raise ValueError(
-                    f"layers[{k}] and layers[{j}] share their weights: the second forward "
-                    "pass would overwrite the first one's cache and gradients. nnmath "
-                    "does not share weights; use two Dense layers"
+                    f"layers[{k}] and layers[{j}] share their weights: the second "
+                    "forward pass would overwrite the first one's cache and gradients. "
+                    "nnmath does not share weights; use two Dense layers"
                 )
     if not layers:
         raise ValueError("Sequential needs at least one layer")

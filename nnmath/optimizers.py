@@ -16,7 +16,7 @@ __all__ = ["SGD", "Adam"]
 
 
 def check_state_fits(optimizer, params):
-    """The optimizer keeps state per parameter array: every step must pass the same arrays.
+    """An optimizer keeps state per parameter array: each step passes the same arrays.
 
     On the first step it remembers the arrays (refusing one array listed twice, which
     would be stepped twice); later steps must pass those same arrays in the same order.
