@@ -22,12 +22,18 @@ __all__: list[str] = []
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", None)
 
+FLOAT_POLICY = (
+    "nnmath computes in float32 or float64 (float16 cannot hold cross_entropy's clip "
+    "1e-15 or Adam's epsilon 1e-8); convert with .astype(np.float32)"
+)
+
 
 def as_float_array(x, name: str) -> np.ndarray:
     """Return ``x`` as a floating-point array without copying when possible.
 
-    float16/float32/float64 inputs keep their dtype (no silent upcast); integer and
-    boolean inputs become float64. Complex, object, string and ragged inputs raise.
+    float32 and float64 inputs keep their dtype (no silent upcast); integer and boolean
+    inputs become float64. float16 and extended precision are refused (TypeError), as
+    are complex, object, string and ragged inputs.
     """
     try:
         arr = np.asarray(x)
@@ -35,8 +41,10 @@ def as_float_array(x, name: str) -> np.ndarray:
         raise ValueError(
             f"{name} must be a rectangular array of numbers: {err}"
         ) from None
-    if arr.dtype.kind == "f":
+    if arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8):  # float32, float64
         return arr
+    if arr.dtype.kind == "f":
+        raise TypeError(f"{name} has dtype {arr.dtype}: {FLOAT_POLICY}")
     if arr.dtype.kind in "iub":
         return arr.astype(np.float64)
     raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
@@ -157,11 +165,13 @@ def check_activation(activation):
 
 
 def check_float_dtype(dtype) -> np.dtype:
-    """Return ``np.dtype(dtype)``, or raise TypeError unless it is a float dtype."""
+    """Return ``np.dtype(dtype)``; raise TypeError unless it is float32 or float64."""
     if np.dtype(dtype).kind != "f":
         raise TypeError(
             f"dtype must be a float dtype such as np.float64, got {np.dtype(dtype)}"
         )
+    if np.dtype(dtype).itemsize not in (4, 8):
+        raise TypeError(f"dtype is {np.dtype(dtype)}: {FLOAT_POLICY}")
     return np.dtype(dtype)
 
 

@@ -37,6 +37,13 @@ def _point_and_step(f, x, h=1e-6):
         )
     h = check_positive(h, "h")
     check_finite(x, "x")
+    with np.errstate(over="ignore"):  # x near the float range: moved is inf, not x
+        moved = x + h * np.maximum(1.0, np.abs(x)).astype(x.dtype)
+    if np.any(moved == x):
+        raise ValueError(
+            f"h={h} is lost to rounding in {x.dtype}: x + h max(1, |x|) equals x "
+            "at some entry; use float64 or a larger h"
+        )
     _check_function(f, x)
     return f, x, h
 
@@ -53,9 +60,10 @@ def numerical_gradient(f, x, h=1e-6):
         through a layer that holds the same array (e.g. ``layer.weights``).
     x : numpy.ndarray of float, any shape
         The point. Perturbed in place one entry at a time and restored exactly
-        before returning. Use float64: see Notes.
+        before returning, also when ``f`` raises. Use float64: see Notes.
     h : float, default 1e-6
-        Step size, $> 0$.
+        Relative step, $> 0$: entry $x_i$ moves by $h \max(1, |x_i|)$, so that the
+        step is not lost to rounding when $|x_i|$ is large.
 
     Returns
     -------
@@ -74,8 +82,11 @@ def numerical_gradient(f, x, h=1e-6):
     Notes
     -----
     $$
-    \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+    \frac{\partial f}{\partial x_i} \approx
+    \frac{f(x + h_i e_i) - f(x - h_i e_i)}{2 h_i}, \qquad h_i = h \max(1, |x_i|)
     $$
+
+    (dividing by the difference of the two points as stored, not by $2h_i$).
 
     The error is $O(h^2)$ plus rounding of about $\varepsilon_{\text{mach}} |f| / h$:
     use float64.
@@ -99,12 +110,15 @@ def numerical_gradient(f, x, h=1e-6):
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         original = x[i]
-        x[i] = original + h
-        f_plus = f(x)
-        x[i] = original - h
-        f_minus = f(x)
-        x[i] = original  # restore exactly
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        step = h * max(1.0, abs(float(original)))  # relative: x + step differs from x
+        try:
+            x[i] = original + step
+            x_plus, f_plus = x[i], f(x)
+            x[i] = original - step
+            x_minus, f_minus = x[i], f(x)
+        finally:
+            x[i] = original  # restore exactly, even if f raises
+        grad[i] = (f_plus - f_minus) / (float(x_plus) - float(x_minus))  # stored steps
     return grad
 
 
@@ -132,8 +146,9 @@ def relative_error(a, b):
     Returns
     -------
     float
-        $\|a - b\|_2 / \max(\|a\|_2 + \|b\|_2, 10^{-300})$, between 0 and 1.
-        Two all-zero arrays give 0.
+        $\|a - b\|_2 / (\|a\|_2 + \|b\|_2)$, between 0 and 1, computed on
+        $a$ and $b$ divided by their largest entry, so that no norm overflows or
+        underflows. Two all-zero arrays give 0.
 
     Raises
     ------
@@ -161,8 +176,14 @@ def relative_error(a, b):
     assert 0.0 < relative_error([1.0, 2.0], [1.0, 2.000001]) < 1e-6
     ```
     """
-    denominator = max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
-    return float(np.linalg.norm(a - b) / denominator)
+    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
+    if scale == 0.0:  # two zero gradients agree
+        return 0.0
+    a, b = (
+        a / scale,
+        b / scale,
+    )  # entries in [-1, 1]: the norms neither overflow nor vanish
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
 
 
 def _gradient_check_args(f, x, analytic, h=1e-6):

@@ -458,6 +458,15 @@ def _stack(self, layers):
             raise TypeError(
                 f"layers[{k}] must be a Dense layer, got {type(layer).__name__}"
             )
+        for j in range(k):
+            if layers[j] is layer or np.may_share_memory(
+                layers[j].weights, layer.weights
+            ):
+                raise ValueError(
+                    f"layers[{k}] and layers[{j}] share their weights: the second "
+                    "forward pass would overwrite the first one's cache and gradients. "
+                    "nnmath does not share weights; use two Dense layers"
+                )
     if not layers:
         raise ValueError("Sequential needs at least one layer")
     for k, (a, b) in enumerate(zip(layers, layers[1:])):

@@ -291,7 +291,9 @@ def log_softmax(z):
     """
     with np.errstate(over="ignore"):  # a gap beyond the float range saturates
         shifted = np.maximum(z - z.max(axis=-1, keepdims=True), np.finfo(z.dtype).min)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    others = np.exp(shifted)  # the largest is e^0 = 1: leave it out of the sum and
+    np.put_along_axis(others, shifted.argmax(axis=-1, keepdims=True), 0.0, axis=-1)
+    return shifted - np.log1p(others.sum(axis=-1, keepdims=True))  # add it exactly
 
 
 def _logits_and_targets(logits, y_true):

@@ -2,10 +2,13 @@ r"""A single artificial neuron: a weighted sum, a bias, and an activation."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._validation import (
     as_float_array,
     check_finite,
     check_ndim,
+    check_not_empty,
     check_real,
     check_same_shape,
     guarded,
@@ -21,13 +24,22 @@ def _neuron_args(x, w, b, activation=sigmoid):
     check_ndim(x, "x", (1,))
     check_ndim(w, "w", (1,))
     check_same_shape(x, w, "x", "w")
+    check_not_empty(x, "x")
     check_finite(x, "x")
     check_finite(w, "w")
     if not callable(activation):
         raise TypeError(
             f"activation must be a function such as nnmath.relu, got {activation!r}"
         )
-    return x, w, check_real(b, "b"), activation
+    b = check_real(b, "b")
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = w @ x + b
+    if not np.isfinite(z):
+        raise ValueError(
+            f"w @ x + b is {z}: the weighted sum leaves the {x.dtype} range "
+            f"(|x| up to {np.abs(x).max():.3g}, |w| up to {np.abs(w).max():.3g})"
+        )
+    return x, w, b, activation
 
 
 @guarded(_neuron_args, calls_user_code=True)

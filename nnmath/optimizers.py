@@ -16,16 +16,34 @@ __all__ = ["SGD", "Adam"]
 
 
 def check_state_fits(optimizer, params):
-    """The optimizer keeps state per position in the list: later lists must match."""
-    shapes = [p.shape for p in params]
-    if optimizer._shapes is None:
-        optimizer._shapes = shapes
-    elif shapes != optimizer._shapes:
+    """An optimizer keeps state per parameter array: each step passes the same arrays.
+
+    On the first step it remembers the arrays (refusing one array listed twice, which
+    would be stepped twice); later steps must pass those same arrays in the same order.
+    """
+    if optimizer._params is None:
+        for k, p in enumerate(params):
+            for j in range(k):
+                if np.may_share_memory(p, params[j]):
+                    raise ValueError(
+                        f"params[{k}] and params[{j}] are the same array (or views of "
+                        "one): it would be stepped twice; list each parameter once"
+                    )
+        optimizer._params = list(params)
+        return
+    shapes, first = [p.shape for p in params], [p.shape for p in optimizer._params]
+    if shapes != first:
         raise ValueError(
-            "this optimizer was first stepped with parameter shapes "
-            f"{optimizer._shapes}, now got {shapes}; "
-            "use one optimizer per list of parameters"
+            f"this optimizer was first stepped with parameter shapes {first}, "
+            f"now got {shapes}; use one optimizer per list of parameters"
         )
+    for k, (p, q) in enumerate(zip(params, optimizer._params)):
+        if p is not q:
+            raise ValueError(
+                f"params[{k}] is not the array this optimizer was first stepped with: "
+                "its state (velocity or moments) belongs to that array; use one "
+                "optimizer per list of parameters"
+            )
 
 
 def _step_args(optimizer, params, grads):
@@ -47,14 +65,22 @@ def _step_args(optimizer, params, grads):
                 f"params[{k}] must be a float numpy array updated in place, "
                 f"got {type(p).__name__}"
             )
+        as_float_array(p, f"params[{k}]")  # float32 or float64
         g = as_float_array(g, f"grads[{k}]")
         if g.shape != p.shape:
             raise ValueError(
                 f"params[{k}].shape={p.shape} but grads[{k}].shape={g.shape}"
             )
-        if not np.isfinite(g).all():
+        largest = np.abs(g).max(initial=0.0)  # NaN if g holds one
+        if not np.isfinite(largest):
             raise ValueError(
                 f"grads[{k}] contains NaN or inf; refusing to corrupt params[{k}]"
+            )
+        if isinstance(optimizer, Adam) and largest > np.sqrt(np.finfo(p.dtype).max):
+            raise ValueError(
+                f"grads[{k}] holds {largest:.3g}, whose square overflows "
+                f"{p.dtype} in Adam's second moment: the gradient has exploded "
+                "(lower the learning rate or scale the loss)"
             )
         checked.append(g.astype(p.dtype, copy=False))
     check_state_fits(optimizer, params)
@@ -113,7 +139,7 @@ class SGD:
     def __init__(self, learning_rate, momentum=0.0):
         self.learning_rate, self.momentum = learning_rate, momentum
         self.velocity = None  # one array per parameter, created on the first step
-        self._shapes = None
+        self._params = None  # the arrays of the first step, which the state is for
 
     @guarded(_step_args)
     def step(self, params, grads):
@@ -208,7 +234,7 @@ class Adam:
         self.beta1, self.beta2 = beta1, beta2
         self.t = 0
         self.m = self.v = None  # one array per parameter, created on the first step
-        self._shapes = None
+        self._params = None  # the arrays of the first step, which the state is for
 
     @guarded(_step_args)
     def step(self, params, grads):

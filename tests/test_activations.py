@@ -146,3 +146,20 @@ def test_elementwise_derivative_of_softmax_is_wrong():
     z, g = rng.normal(size=4), rng.normal(size=4)
     s = softmax(z)
     assert not np.allclose(g * s * (1 - s), softmax_backward(z, g))
+
+
+def test_a_ragged_list_names_the_argument():
+    from nnmath import sigmoid as f
+
+    with pytest.raises(ValueError, match="x must be a rectangular array of numbers"):
+        f([[1, 2], [3]])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh_derivative", "softmax", "relu"])
+def test_float16_is_refused_with_one_clear_error(name):
+    import nnmath
+
+    with pytest.raises(
+        TypeError, match=r"has dtype float16: nnmath computes in float32"
+    ):
+        getattr(nnmath, name)(np.zeros(3, np.float16))

@@ -200,3 +200,46 @@ def test_float32_cannot_reach_the_threshold_float64_meets(seed):
     f = lambda v: np.sum(tanh(v))
     assert check_gradient(f, x.copy(), tanh_derivative(x)) < 1e-7
     assert check_gradient(f, x.astype(np.float32), tanh_derivative(x)) > 1e-7
+
+
+# --- large, tiny and float32 points; a failing f; the error measure's range (issue 9) --
+
+
+@pytest.mark.parametrize("scale", [1e9, 1e11, 1e200])
+def test_the_step_is_relative_so_large_points_keep_their_gradient(scale):
+    x = np.array([scale, -2.0 * scale])
+    estimate = numerical_gradient(lambda v: np.sum(v * (v / scale)), x)
+    assert relative_error(estimate, 2 * x / scale) < 1e-8
+
+
+def test_float32_at_1000_gives_an_estimate_not_zero():
+    x = np.array([1000.0, -500.0], dtype=np.float32)
+    estimate = numerical_gradient(lambda v: float(np.sum(v.astype(np.float64) ** 2)), x)
+    assert relative_error(estimate, 2 * x.astype(np.float64)) < 1e-3
+
+
+def test_a_step_lost_to_rounding_is_refused():
+    with pytest.raises(ValueError, match="lost to rounding in float32"):
+        numerical_gradient(np.sum, np.ones(3, np.float32), h=1e-9)
+
+
+def test_x_is_restored_when_f_raises_at_a_perturbed_point():
+    x = np.array([1.0, 2.0, 3.0])
+    original = x.copy()
+
+    def f(v):
+        if v[1] != 2.0:
+            raise ArithmeticError("f fails away from the point")
+        return float(np.sum(v))
+
+    with pytest.raises(ArithmeticError):
+        numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, original)
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [([1e-200], [0.0], 1.0), ([1e308], [-1e308], 1.0), ([1e-320], [1e-320], 0.0)],
+)
+def test_relative_error_neither_underflows_nor_overflows(a, b, expected):
+    assert relative_error(a, b) == expected  # warnings are errors in this suite

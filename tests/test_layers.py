@@ -287,3 +287,22 @@ def test_unknown_activation_raises(bad):
 def test_bad_widths_raise(bad):
     with pytest.raises(ValueError, match="positive integer"):
         Dense(bad, 2, "relu", np.random.default_rng(0))
+
+
+# --- a layer is used once (issue 9): weight sharing would corrupt the cache -----------
+
+
+def test_a_layer_listed_twice_is_refused():
+    d = Dense(3, 3, "tanh", np.random.default_rng(0))
+    with pytest.raises(
+        ValueError, match=r"layers\[1\] and layers\[0\] share their weights"
+    ):
+        Sequential([d, d])
+
+
+def test_two_layers_holding_one_weight_array_are_refused():
+    rng = np.random.default_rng(0)
+    a, b = Dense(3, 3, "tanh", rng), Dense(3, 3, "tanh", rng)
+    b.weights = a.weights
+    with pytest.raises(ValueError, match="share their weights"):
+        Sequential([a, b])

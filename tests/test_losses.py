@@ -377,3 +377,16 @@ def test_inputs_are_not_modified(fn):
     before = y_pred.copy(), y_true.copy()
     fn(y_pred, y_true)
     assert np.array_equal(y_pred, before[0]) and np.array_equal(y_true, before[1])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda z: cross_entropy(z, np.array([1.0, 0.0], np.float16)),
+        lambda z: softmax_cross_entropy(z, np.array([1.0, 0.0], np.float16)),
+        lambda z: mse(z, np.zeros(2, np.float16)),
+    ],
+)
+def test_float16_is_refused_rather_than_clipped_to_an_infinite_loss(call):
+    with pytest.raises(TypeError, match="float32 or float64"):
+        call(np.array([0.5, 0.5], np.float16))

@@ -166,3 +166,14 @@ def test_bias_must_be_finite(b):
 def test_complex_input_is_rejected():
     with pytest.raises(TypeError, match="x must hold real numbers"):
         neuron(np.array([1j]), np.array([1.0]), 0.0)
+
+
+def test_a_weighted_sum_beyond_the_float_range_is_an_error_not_a_warning():
+    with pytest.raises(ValueError, match=r"w @ x \+ b is inf.*float64 range"):
+        neuron([1e308, 1e308], [1.0, 1.0], 0.0)
+    assert neuron([1e300, -1e300], [1.0, 1.0], 0.0) == 0.5  # large but exact
+
+
+def test_an_empty_input_is_refused():
+    with pytest.raises(ValueError, match="x must not be empty"):
+        neuron([], [], 0.0)

@@ -265,3 +265,45 @@ def test_non_positive_epsilon_raises(eps):
 def test_non_numeric_hyper_parameters_raise_type_error(bad):
     with pytest.raises(TypeError, match="learning_rate must be a real number"):
         Adam(learning_rate=bad)
+
+
+# --- state belongs to parameter arrays, not to shapes (issue 9) -----------------------
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: SGD(0.1, momentum=0.9), lambda: Adam(), lambda: SGD(0.1)]
+)
+def test_state_is_not_carried_over_to_another_array_of_the_same_shape(make):
+    opt, g = make(), np.ones(3)
+    w1, w2 = np.zeros(3), np.zeros(3)
+    opt.step([w1], [g])
+    with pytest.raises(ValueError, match=r"params\[0\] is not the array"):
+        opt.step([w2], [g])
+    np.testing.assert_array_equal(w2, 0.0)  # refused before any change
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
+def test_one_array_listed_twice_is_refused(make):
+    w = np.zeros(3)
+    with pytest.raises(
+        ValueError, match=r"params\[1\] and params\[0\] are the same array"
+    ):
+        make().step([w, w], [np.ones(3), np.ones(3)])
+    with pytest.raises(ValueError, match="views of one"):
+        make().step([w[:2], w[1:]], [np.ones(2), np.ones(2)])
+    np.testing.assert_array_equal(w, 0.0)
+
+
+def test_adam_refuses_a_gradient_whose_square_overflows():
+    w = np.zeros(2)
+    with pytest.raises(ValueError, match=r"square overflows float64.*exploded"):
+        Adam().step([w], [np.array([1e155, 1.0])])
+    np.testing.assert_array_equal(w, 0.0)
+    Adam().step([w], [np.array([1e150, 1.0])])  # below the limit: a normal step
+    assert np.all(np.isfinite(w)) and w[0] < 0
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
+def test_float16_parameters_are_refused(make):
+    with pytest.raises(TypeError, match="float32 or float64"):
+        make().step([np.zeros(2, np.float16)], [np.ones(2, np.float16)])

@@ -283,3 +283,20 @@ def test_digits_script_runs_on_its_own_and_prints_the_test_accuracy(digits, tmp_
     match = re.fullmatch(r"test accuracy after 30 epochs: (\d+\.\d)%\n", result.stdout)
     assert match, result.stdout
     assert float(match[1]) >= 95.0
+
+
+# --- what a new user tried (issue 9) ---------------------------------------------------
+
+
+def test_train_epoch_on_no_data_is_a_clear_error():
+    model, rng = mlp([3, 2], None, np.random.default_rng(0)), np.random.default_rng(1)
+    with pytest.raises(ValueError, match="X must not be empty"):
+        train_epoch(model, SGD(0.1), np.zeros((0, 3)), np.zeros((0, 2)), 4, rng)
+
+
+def test_train_step_without_a_model_names_it():
+    with pytest.raises(TypeError, match="model must be a Sequential, got NoneType"):
+        train_step(None, SGD(0.1), np.ones((2, 3)), np.eye(2))
+    model = mlp([3, 2], None, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="optimizer must be an SGD or Adam, got str"):
+        train_step(model, "adam", np.ones((2, 3)), np.eye(2))
