@@ -50,7 +50,7 @@ def sigmoid(x):
     Raises
     ------
     TypeError
-        If ``x`` is not real-valued (complex, object or string dtype).
+        If ``x`` is not real-valued (complex, object or string dtype) or is float16.
 
     Notes
     -----
@@ -96,7 +96,7 @@ def sigmoid_derivative(x):
     Raises
     ------
     TypeError
-        If ``x`` is not real-valued.
+        If ``x`` is not real-valued, or is float16.
 
     References
     ----------
@@ -131,7 +131,7 @@ def relu(x):
     Raises
     ------
     TypeError
-        If ``x`` is not real-valued.
+        If ``x`` is not real-valued, or is float16.
 
     References
     ----------
@@ -168,7 +168,7 @@ def relu_derivative(x):
     Raises
     ------
     TypeError
-        If ``x`` is not real-valued.
+        If ``x`` is not real-valued, or is float16.
 
     Notes
     -----
@@ -211,7 +211,7 @@ def tanh(x):
     Raises
     ------
     TypeError
-        If ``x`` is not real-valued.
+        If ``x`` is not real-valued, or is float16.
 
     References
     ----------
@@ -247,7 +247,7 @@ def tanh_derivative(x):
     Raises
     ------
     TypeError
-        If ``x`` is not real-valued.
+        If ``x`` is not real-valued, or is float16.
 
     References
     ----------
@@ -311,7 +311,7 @@ def softmax(z, axis=-1):
     Raises
     ------
     TypeError
-        If ``z`` is not real-valued.
+        If ``z`` is not real-valued, or is float16.
     ValueError
         If ``z`` is not 1-D or 2-D, ``axis`` is not an axis of ``z``, the class axis is
         empty, ``z`` contains NaN or $+\infty$, or a slice is entirely $-\infty$.

@@ -76,8 +76,9 @@ def numerical_gradient(f, x, h=1e-6):
         If ``x`` is not a float NumPy array (it must be perturbable in place),
         or ``f`` is not callable.
     ValueError
-        If ``h`` is not a positive finite number, ``x`` holds NaN or an
-        infinity, or ``f(x)`` is not one finite real number.
+        If ``h`` is not a positive finite number, the step is lost to rounding
+        ($x_i + h_i = x_i$ in the dtype of ``x``: the estimate would be 0), ``x``
+        holds NaN or an infinity, or ``f(x)`` is not one finite real number.
 
     Notes
     -----
@@ -153,7 +154,7 @@ def relative_error(a, b):
     Raises
     ------
     TypeError
-        If an input is not real-valued.
+        If an input is not real-valued, or is float16.
     ValueError
         If the shapes differ or an input holds NaN or an infinity.
 

@@ -85,7 +85,7 @@ def linear(X, W, b):
     Raises
     ------
     TypeError
-        If an input is not real-valued.
+        If an input is not real-valued, or is float16.
     ValueError
         If ``X`` or ``W`` are not 2-D, ``b`` is not 1-D, the widths disagree, or an
         input holds NaN or an infinity.
@@ -146,7 +146,7 @@ def linear_backward(X, W, dZ):
     Raises
     ------
     TypeError
-        If an input is not real-valued.
+        If an input is not real-valued, or is float16.
     ValueError
         If ``X`` or ``W`` are not 2-D, their widths disagree, ``dZ`` is not
         ``(batch, out_features)``, or an input holds NaN or an infinity.
@@ -504,8 +504,10 @@ class Sequential:
     Raises
     ------
     ValueError
-        If the list is empty or two consecutive widths disagree; in ``forward`` and
-        ``backward``, as for [`Dense`][nnmath.Dense].
+        If the list is empty, two consecutive widths disagree, or a layer is listed
+        twice (or two layers hold one weight array: nnmath does not share weights, since
+        a second forward pass would overwrite the first one's cache and gradients); in
+        ``forward`` and ``backward``, as for [`Dense`][nnmath.Dense].
     TypeError
         If ``layers`` is not a list of [`Dense`][nnmath.Dense] layers.
     RuntimeError

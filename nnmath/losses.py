@@ -72,7 +72,7 @@ def mse(y_pred, y_true):
     Raises
     ------
     TypeError
-        If an input is not real-valued.
+        If an input is not real-valued, or is float16.
     ValueError
         If the shapes differ (no broadcasting), the input is empty, or holds NaN or an
         infinity.
@@ -168,7 +168,7 @@ def cross_entropy(y_pred, y_true, epsilon=1e-15):
     Raises
     ------
     TypeError
-        If an input is not real-valued.
+        If an input is not real-valued, or is float16.
     ValueError
         If the shapes differ, an input is not 1-D or 2-D, is empty or not finite,
         ``y_pred`` leaves $[0, 1]$, a row of ``y_true`` is not a distribution, or
@@ -272,7 +272,7 @@ def log_softmax(z):
     Raises
     ------
     TypeError
-        If ``z`` is not real-valued.
+        If ``z`` is not real-valued, or is float16.
     ValueError
         If ``z`` is not 1-D or 2-D, is empty, or is not finite.
 
@@ -325,7 +325,7 @@ def softmax_cross_entropy(logits, y_true):
     Raises
     ------
     TypeError
-        If an input is not real-valued.
+        If an input is not real-valued, or is float16.
     ValueError
         If the shapes differ, an input is not 1-D or 2-D, is empty or not finite, or
         a row of ``y_true`` is not a distribution.

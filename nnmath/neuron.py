@@ -69,8 +69,9 @@ def neuron(x, w, b, activation=sigmoid):
         If ``x`` or ``w`` are not real arrays, ``b`` is not a real number, or
         ``activation`` is not callable.
     ValueError
-        If ``x`` or ``w`` are not 1-D, their shapes differ, or ``x``, ``w`` or
-        ``b`` hold NaN or an infinity.
+        If ``x`` or ``w`` are not 1-D or are empty, their shapes differ, ``x``, ``w``
+        or ``b`` hold NaN or an infinity, or $\mathbf{w}^\top\mathbf{x} + b$ is beyond
+        the float range (rather than an overflow warning and $z = \pm\infty$).
 
     Notes
     -----

@@ -106,12 +106,13 @@ class SGD:
     ------
     ValueError
         On a non-positive learning rate or a momentum outside $[0, 1)$; in ``step``,
-        on lists of different lengths, mismatched shapes, non-finite gradients, or
-        shapes that differ from the first step.
+        on lists of different lengths, mismatched shapes, non-finite gradients, one
+        array listed twice, or other arrays than those of the first step (the state
+        belongs to those arrays: use one optimizer per model).
     TypeError
         If a hyper-parameter is not a real number; in ``step``, if ``params`` or
         ``grads`` is not a list, a parameter is not a float NumPy array (it could not
-        be updated in place), or a gradient is not real-valued.
+        be updated in place) or is float16, or a gradient is not real-valued.
 
     Notes
     -----
@@ -191,7 +192,9 @@ class Adam:
     ------
     ValueError
         On a non-positive ``learning_rate`` or ``epsilon``, or a beta outside
-        $[0, 1)$; in ``step``, as for [`SGD`][nnmath.SGD].
+        $[0, 1)$; in ``step``, as for [`SGD`][nnmath.SGD], and on a gradient entry
+        whose square overflows (above $\sqrt{\max}$ of the dtype, about
+        $1.3\times10^{154}$ in float64).
     TypeError
         If a hyper-parameter is not a real number; in ``step``, as for
         [`SGD`][nnmath.SGD].

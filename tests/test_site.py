@@ -395,11 +395,11 @@ config_file, site, package = sys.argv[1:]
 source = pathlib.Path(package, "nnmath", "activations.py")
 for factor in ("", "2 * "):  # edit the package between two builds, as under mkdocs serve
     text = source.read_text()
-    source.write_text(text.replace("return s * (1 - s)", f"return {factor}s * (1 - s)"))
+    source.write_text(text.replace("return e / ((1 + e)", f"return {factor}e / ((1 + e)"))
     build(load_config(config_file, site_dir=site))  # serve reloads the config on each rebuild
     html = pathlib.Path(site, "index.html").read_text()
     print(html.count("derivative at 0: 0.5"))  # the printed output
-    print(re.sub("<[^>]+>", "", html).count("return 2 * s * (1 - s)"))  # the listing
+    print(re.sub("<[^>]+>", "", html).count("return 2 * e / ((1 + e)"))  # the listing
 """
 
 
@@ -457,5 +457,5 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # first build: 0.25 and s * (1 - s) (no match); second build, after the edit: 0.5, 2 * s ...
+    # first build: 0.25 and e / (...) (no match); second build, after the edit: 0.5, 2 * e
     assert result.stdout.split() == ["0", "0", "1", "1"], result.stdout
