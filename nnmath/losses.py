@@ -291,9 +291,10 @@ def log_softmax(z):
     """
     with np.errstate(over="ignore"):  # a gap beyond the float range saturates
         shifted = np.maximum(z - z.max(axis=-1, keepdims=True), np.finfo(z.dtype).min)
-    others = np.exp(shifted)  # the largest is e^0 = 1: leave it out of the sum and
-    np.put_along_axis(others, shifted.argmax(axis=-1, keepdims=True), 0.0, axis=-1)
-    return shifted - np.log1p(others.sum(axis=-1, keepdims=True))  # add it exactly
+    others = np.exp(shifted)  # the largest term is e^0 = 1: leave it out of the sum
+    rows = others.reshape(-1, others.shape[-1])  # a view, one row per sample
+    rows[np.arange(len(rows)), rows.argmax(axis=-1)] = 0.0
+    return shifted - np.log1p(others.sum(axis=-1, keepdims=True))  # and add it exactly
 
 
 def _logits_and_targets(logits, y_true):

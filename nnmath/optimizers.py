@@ -8,6 +8,8 @@ step however many parameters there are.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ._validation import as_float_array, check_positive, check_unit_interval, guarded
@@ -31,6 +33,10 @@ def check_state_fits(optimizer, params):
                     )
         optimizer._params = list(params)
         return
+    if len(params) == len(optimizer._params) and all(
+        map(operator.is_, params, optimizer._params)
+    ):
+        return  # the same arrays as before: the usual case, checked in O(1) per array
     shapes, first = [p.shape for p in params], [p.shape for p in optimizer._params]
     if shapes != first:
         raise ValueError(
