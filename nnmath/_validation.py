@@ -5,10 +5,13 @@ The teaching code stays short because the checks live here. Each check raises a
 value at fault, so a mistake fails loudly instead of being broadcast away.
 
 What a check costs decides where it runs. Shape, dtype and type checks cost a few
-attribute reads, whatever the size of the array. Scanning an array for NaN costs as much
-as an element-wise operation on it, so ``train_step`` does not scan its batch: it checks
-that the loss it computed is finite before it changes any weight (a NaN anywhere in the
-batch or the weights reaches the loss).
+attribute reads, whatever the size of the array; they run once, on the call made from
+the user's code. Scanning an array for NaN costs as much as an element-wise operation
+on it: ``train_step`` scans its batch ``X`` once and not its targets. What keeps NaN out
+of the weights is a check of a result, not of the inputs: the loss is one number, and
+``softmax_cross_entropy_and_gradient`` refuses a loss that is not finite on every call,
+nested or not, so ``train_step`` stops before any weight changes (a NaN or an overflow
+anywhere in the batch, the targets or the weights reaches the loss).
 """
 
 from __future__ import annotations
@@ -180,7 +183,7 @@ def check_float_dtype(dtype) -> np.dtype:
 _inside = contextvars.ContextVar("nnmath_inside_a_public_call", default=False)
 
 
-def guarded(check, *, calls_user_code=False):
+def guarded(check, *, calls_user_code=False, result=None):
     """Decorate a public function or method so that ``check`` guards its input once.
 
     ``check`` takes the same arguments as the decorated function, raises ``TypeError``
@@ -194,21 +197,28 @@ def guarded(check, *, calls_user_code=False):
 
     A function that runs the user's code (``numerical_gradient`` calls ``f``) passes
     ``calls_user_code=True``: calls made inside it are checked again.
+
+    ``result``, if given, checks what the function returns, on every call, nested or
+    not: it must cost O(1) (the loss, one number, is checked this way).
     """
 
     def decorate(math):
         @functools.wraps(math)
         def public(*args, **kwargs):
             if _inside.get():
-                return math(*args, **kwargs)
-            args = check(*args, **kwargs)
-            if calls_user_code:
-                return math(*args)
-            token = _inside.set(True)
-            try:
-                return math(*args)
-            finally:
-                _inside.reset(token)
+                value = math(*args, **kwargs)
+            elif calls_user_code:
+                value = math(*check(*args, **kwargs))
+            else:
+                args = check(*args, **kwargs)
+                token = _inside.set(True)
+                try:
+                    value = math(*args)
+                finally:
+                    _inside.reset(token)
+            if result is not None:
+                result(value)
+            return value
 
         public.check = check
         return public

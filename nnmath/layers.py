@@ -298,7 +298,8 @@ def _layer_args(
     return self, in_features, out_features, check_activation(activation), rng, dtype
 
 
-def _layer_input(layer, X):
+def _layer_input(layer, X, *, keep=True):
+    given = X
     X = np.asarray(X)
     if X.dtype.kind in "iub":
         X = X.astype(layer.dtype)  # integer pixels and the like: no precision lost
@@ -319,6 +320,8 @@ def _layer_input(layer, X):
             f"convert with X.astype(np.{layer.dtype})"
         )
     check_finite(X, "X")
+    if keep and X is given:  # the cache must not change if the caller edits their X
+        X = X.copy()
     return layer, X
 
 
@@ -478,8 +481,8 @@ def _stack(self, layers):
     return self, layers
 
 
-def _model_input(model, X):
-    return model, _layer_input(model.layers[0], X)[1]
+def _model_input(model, X, *, keep=True):
+    return model, _layer_input(model.layers[0], X, keep=keep)[1]
 
 
 def _model_upstream(model, grad_output):

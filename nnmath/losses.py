@@ -392,7 +392,16 @@ def softmax_cross_entropy_gradient(logits, y_true):
     return (softmax(logits) - y_true) / batch
 
 
-@guarded(_logits_and_targets)
+def _finite_loss(value):
+    loss = value[0]
+    if not np.isfinite(loss):
+        raise ValueError(
+            f"the loss is {loss}: the logits, the targets or the weights behind them "
+            "hold NaN or overflowed; nothing was changed"
+        )
+
+
+@guarded(_logits_and_targets, result=_finite_loss)
 def softmax_cross_entropy_and_gradient(logits, y_true):
     r"""Softmax cross-entropy and its gradient from one log-softmax.
 
@@ -413,6 +422,8 @@ def softmax_cross_entropy_and_gradient(logits, y_true):
     ------
     TypeError, ValueError
         As for [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
+        ValueError also if the loss is not finite, checked on every call (inside
+        [`train_step`][nnmath.train_step] too, before any weight changes).
 
     References
     ----------

@@ -236,7 +236,8 @@ def _step_inputs(model, optimizer, X, Y, *, check_values=False):
         raise TypeError(
             f"optimizer must be an SGD or Adam, got {type(optimizer).__name__}"
         )
-    _, X = _model_input(model, X)  # shape, dtype and finiteness of the batch
+    # shape, dtype and finiteness of the batch; no copy: the step uses X and lets go
+    _, X = _model_input(model, X, keep=False)
     Y = as_float_array(Y, "y_true")
     expected = (X.shape[0], model.layers[-1].weights.shape[1])
     if Y.shape != expected:
@@ -276,8 +277,9 @@ def train_step(model, optimizer, X, Y):
         [`SGD`][nnmath.SGD] or [`Adam`][nnmath.Adam], or ``X`` has another dtype than
         the model.
     ValueError
-        If the shapes disagree, ``X`` holds NaN or an infinity, or the optimizer was
-        stepped before with other parameter shapes.
+        If the shapes disagree, ``X`` holds NaN or an infinity, the optimizer was
+        stepped before with other parameters, or the loss is not finite (NaN in the
+        targets or the weights, or an overflow): then no weight has changed.
 
     Notes
     -----

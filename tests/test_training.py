@@ -300,3 +300,57 @@ def test_train_step_without_a_model_names_it():
     model = mlp([3, 2], None, np.random.default_rng(0))
     with pytest.raises(TypeError, match="optimizer must be an SGD or Adam, got str"):
         train_step(model, "adam", np.ones((2, 3)), np.eye(2))
+
+
+# --- a non-finite loss stops the step before any weight changes (review of issue 9) ----
+
+
+def _model_and_copy():
+    model = mlp([2, 3, 2], "relu", np.random.default_rng(0))
+    return model, [p.copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize(
+    "X, Y",
+    [
+        (np.array([[1e308, 1e308]]), np.array([[1.0, 0.0]])),  # overflow in the forward
+        (np.array([[1.0, 2.0]]), np.array([[np.nan, 1.0]])),  # NaN in the targets
+    ],
+    ids=["overflowing batch", "NaN target"],
+)
+@pytest.mark.parametrize(
+    "make", [lambda: SGD(0.1), lambda: Adam()], ids=["SGD", "Adam"]
+)
+def test_a_step_with_a_non_finite_loss_changes_nothing(X, Y, make):
+    model, _ = _model_and_copy()
+    model.layers[0].weights[:] = 1.0  # so that 1e308 + 1e308 overflows
+    before = [p.copy() for p in model.parameters()]
+    with np.errstate(
+        over="ignore", invalid="ignore"
+    ):  # the overflow itself is expected
+        with pytest.raises(
+            ValueError, match="the loss is (nan|inf).*nothing was changed"
+        ):
+            train_step(model, make(), X, Y)
+    for p, q in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_a_nan_weight_is_caught_by_the_loss_not_spread_to_every_weight():
+    model, _ = _model_and_copy()
+    model.layers[1].weights[0, 0] = np.nan
+    with pytest.raises(ValueError, match="the loss is nan"):
+        train_step(model, SGD(0.1), np.ones((2, 2)), np.eye(2))
+    assert np.isfinite(model.layers[0].weights).all()
+
+
+def test_forward_keeps_its_own_copy_of_x():
+    layer = Dense(3, 2, "tanh", np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(4, 3))
+    expected = Dense(3, 2, "tanh", np.random.default_rng(0))
+    out = layer.forward(X)
+    expected.forward(X.copy())
+    X[:] = 0.0  # the caller reuses their buffer before backward
+    layer.backward(np.ones_like(out))
+    expected.backward(np.ones_like(out))
+    np.testing.assert_array_equal(layer.grad_weights, expected.grad_weights)
