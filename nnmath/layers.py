@@ -377,6 +377,12 @@ class Dense:
     grad_weights, grad_bias : numpy.ndarray or None
         $dW$ and $d\mathbf{b}$ from the last ``backward``.
 
+    Notes
+    -----
+    ``forward`` caches a copy of the ``X`` it is given (editing ``X`` afterwards does
+    not change ``backward``) and its pre-activation; a second ``forward`` replaces both,
+    so call ``backward`` for the batch the last ``forward`` saw.
+
     Raises
     ------
     ValueError
