@@ -111,7 +111,8 @@ def sigmoid_derivative(x):
     ```
     """
     e = np.exp(-np.abs(x))  # as in sigmoid
-    return e / ((1 + e) * (1 + e))  # sigma(x) sigma(-x): nothing cancels in 1 - sigma
+    d = e / ((1 + e) * (1 + e))  # sigma(x) sigma(-x): nothing cancels in 1 - sigma
+    return np.minimum(d, 0.25)  # near 0, rounding could overshoot the peak by an ulp
 
 
 @guarded(_real_array)
@@ -263,7 +264,29 @@ def tanh_derivative(x):
     """
     # e = e^{-2|x|} in (0, 1]; beyond |x| = 400 it is 0 anyway, and 2|x| stays finite
     e = np.exp(-2 * np.minimum(np.abs(x), 400.0))
-    return 4 * e / ((1 + e) * (1 + e))  # 1 - tanh^2 without the cancellation near 1
+    d = 4 * e / ((1 + e) * (1 + e))  # 1 - tanh^2 without the cancellation near 1
+    return np.minimum(d, 1.0)  # near 0, rounding could overshoot the peak by an ulp
+
+
+def shift_by_max(z, axis=-1, floor=False):
+    r"""Return ``shifted, error`` with ``shifted + error == z - max(z)`` exactly.
+
+    ``z - m`` rounds: ``0.1 - 700.3`` keeps 13 of 0.1's 17 digits, and ``exp`` turns an
+    absolute error in its argument into a relative one of the same size, hundreds of
+    ulps. TwoSum recovers the rounding error exactly from four more subtractions (Knuth,
+    *TAOCP* vol. 2, section 4.2.2); softmax and log-softmax add it back to first order.
+    With ``floor``, a gap beyond the float range saturates at ``np.finfo(dtype).min``
+    instead of reaching $-\infty$.
+    """
+    m = z.max(axis=axis, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # z = -inf: error is NaN
+        shifted = z - m
+        if floor:
+            shifted = np.maximum(shifted, np.finfo(z.dtype).min)
+        z_part = shifted + m  # the part of shifted that came from z ...
+        m_part = shifted - z_part  # ... and from -m; what is left of each is the error
+        error = (z - z_part) - (m + m_part)
+    return shifted, error
 
 
 def _logits(z, axis=-1):
@@ -338,9 +361,9 @@ def softmax(z, axis=-1):
     assert np.allclose(p, softmax(np.array([0.0, 1.0, 2.0])))
     ```
     """
-    with np.errstate(over="ignore"):  # a gap beyond the float range: e^-inf = 0
-        shifted = z - z.max(axis=axis, keepdims=True)
+    shifted, error = shift_by_max(z, axis)
     e = np.exp(shifted)
+    e += e * np.where(np.isnan(error), 0.0, error)  # e^(shifted + error); NaN at -inf
     return e / e.sum(axis=axis, keepdims=True)
 
 

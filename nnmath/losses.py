@@ -19,7 +19,7 @@ from ._validation import (
     check_same_shape,
     guarded,
 )
-from .activations import softmax
+from .activations import shift_by_max, softmax
 
 __all__ = [
     "mse",
@@ -289,9 +289,10 @@ def log_softmax(z):
     assert np.allclose(log_softmax(np.array([0.0, -2000.0])), [0.0, -2000.0])
     ```
     """
-    with np.errstate(over="ignore"):  # a gap beyond the float range saturates
-        shifted = np.maximum(z - z.max(axis=-1, keepdims=True), np.finfo(z.dtype).min)
-    others = np.exp(shifted)  # the largest term is e^0 = 1: leave it out of the sum
+    shifted, error = shift_by_max(z, floor=True)  # z - m == shifted + error, exactly
+    others = np.exp(shifted)
+    others += others * error  # e^(shifted + error), to first order (error < 1 ulp)
+    # the largest term is e^0 = 1: leave it out of the sum ...
     rows = others.reshape(-1, others.shape[-1])  # a view, one row per sample
     rows[np.arange(len(rows)), rows.argmax(axis=-1)] = 0.0
     return shifted - np.log1p(others.sum(axis=-1, keepdims=True))  # and add it exactly
