@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 
 import numpy as np
 
@@ -178,6 +179,33 @@ def check_float_dtype(dtype) -> np.dtype:
     return np.dtype(dtype)
 
 
+def _largest_magnitudes(math, args):
+    """``"X 1e+300, W 2"``: the largest |value| of each array argument, by name."""
+    names = list(inspect.signature(math).parameters)
+    parts = []
+    for name, arg in zip(names, args):
+        arrays = arg if isinstance(arg, (list, tuple)) else [arg]
+        arrays = [a for a in arrays if isinstance(a, np.ndarray) and a.size]
+        arrays = [a for a in arrays if a.dtype.kind in "fiu"]
+        if arrays:
+            with np.errstate(all="ignore"):
+                top = max(float(np.abs(a).max()) for a in arrays)
+            parts.append(f"{name} {top:.3g}")
+    return ", ".join(parts)
+
+
+def overflow_error(math, args, err):
+    """The ValueError that replaces NumPy's overflow warning at the boundary."""
+    sizes = _largest_magnitudes(math, args)
+    held = f"; the largest |value| of each input: {sizes}" if sizes else ""
+    floats = [a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    dtype = min(floats, key=lambda d: d.itemsize, default=np.dtype(np.float64))
+    return ValueError(
+        f"{math.__qualname__}: {err}: a result went beyond the {dtype} range "
+        f"(+-{np.finfo(dtype).max:.3g}){held}; scale the input down"
+    )
+
+
 # --- the boundary ---------------------------------------------------------------------
 
 _inside = contextvars.ContextVar("nnmath_inside_a_public_call", default=False)
@@ -199,7 +227,14 @@ def guarded(check, *, calls_user_code=False, result=None):
     ``calls_user_code=True``: calls made inside it are checked again.
 
     ``result``, if given, checks what the function returns, on every call, nested or
-    not: it must cost O(1) (the loss, one number, is checked this way).
+    not: it must cost little next to the function (the loss, one number, is checked
+    this way).
+
+    The outermost call runs under ``np.errstate(over="raise")``: where finite input
+    would overflow (a product or a square beyond the float range, $10^{200}$ squared),
+    the call raises ``ValueError`` naming the function, the operation and the largest
+    input magnitudes, instead of a ``RuntimeWarning`` and an infinity. Code that means
+    to overflow (a softmax gap beyond the range) says so with its own ``np.errstate``.
     """
 
     def decorate(math):
@@ -210,12 +245,16 @@ def guarded(check, *, calls_user_code=False, result=None):
             elif calls_user_code:
                 value = math(*check(*args, **kwargs))
             else:
-                args = check(*args, **kwargs)
-                token = _inside.set(True)
-                try:
-                    value = math(*args)
-                finally:
-                    _inside.reset(token)
+                with np.errstate(over="raise"):  # finite input never warns: see above
+                    try:
+                        args = check(*args, **kwargs)
+                        token = _inside.set(True)
+                        try:
+                            value = math(*args)
+                        finally:
+                            _inside.reset(token)
+                    except FloatingPointError as err:
+                        raise overflow_error(math, args, err) from None
             if result is not None:
                 result(value)
             return value

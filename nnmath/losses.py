@@ -197,7 +197,7 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
     r"""Gradient of [`cross_entropy`][nnmath.cross_entropy].
 
     $$
-    -\frac{1}{B}\, Y_{bi} / \hat Y_{bi}
+    -\frac{1}{B}\, Y_{ic} / \hat Y_{ic}
     $$
 
     Parameters

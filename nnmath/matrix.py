@@ -2,6 +2,8 @@ r"""Matrix products by hand, to show what ``X @ W`` computes."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._validation import as_float_array, check_ndim, guarded
 
 __all__ = ["matmul_loops"]
@@ -20,7 +22,17 @@ def _two_matrices(A, B):
     return A, B
 
 
-@guarded(_two_matrices)
+def _finite_product(result):
+    # Python floats overflow to inf without a warning: look at what came out
+    if not np.isfinite(result).all():
+        raise ValueError(
+            "matmul_loops: overflow encountered in a sum of products: an entry went "
+            f"beyond the float64 range (+-{np.finfo(np.float64).max:.3g}); "
+            "scale A or B down"
+        )
+
+
+@guarded(_two_matrices, result=_finite_product)
 def matmul_loops(A, B):
     r"""Matrix product with three explicit Python loops.
 
@@ -42,7 +54,8 @@ def matmul_loops(A, B):
     TypeError
         If ``A`` or ``B`` are not real arrays.
     ValueError
-        If ``A`` or ``B`` are not 2-D, or the inner dimensions differ.
+        If ``A`` or ``B`` are not 2-D, or the inner dimensions differ, or an entry of
+        the product goes beyond the float64 range.
 
     Notes
     -----

@@ -56,7 +56,7 @@ def one_hot(labels, num_classes):
     Returns
     -------
     numpy.ndarray of float64, shape (batch, num_classes)
-        $Y_{bi} = 1$ if ``labels[b] == i`` else 0.
+        $Y_{ic} = 1$ if ``labels[i] == c`` else 0.
 
     Raises
     ------

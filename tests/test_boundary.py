@@ -127,3 +127,79 @@ def test_an_error_raised_by_the_math_resets_the_boundary(monkeypatch):
     with pytest.raises(ArithmeticError, match="planted"):
         outer(1.0)
     assert _validation._inside.get() is False
+
+
+# --- finite input that overflows: one clear error instead of a warning and an infinity --
+BIG = 1e300
+
+
+def _dense_forward():
+    layer = nnmath.Dense(2, 2, "relu", np.random.default_rng(0))
+    layer.weights[:] = BIG
+    return layer.forward(np.full((1, 2), BIG))
+
+
+def _dense_backward():
+    layer = nnmath.Dense(2, 2, None, np.random.default_rng(0))
+    layer.forward(np.full((1, 2), BIG))
+    return layer.backward(np.full((1, 2), BIG))
+
+
+OVERFLOWS = {  # name: (call, the operation NumPy names, an input the message names)
+    "mse": (lambda: nnmath.mse(np.array([BIG]), np.array([-BIG])), "multiply", "y_pred"),
+    "mse_gradient": (
+        lambda: nnmath.mse_gradient(np.array([1e308]), np.array([-1e308])),
+        "subtract",
+        "y_true",
+    ),
+    "mse, float64 targets cast to float32": (
+        lambda: nnmath.mse(np.ones(1, np.float32), np.array([1e300])),
+        "cast",
+        "y_true 1e\\+300",
+    ),
+    "linear": (
+        lambda: nnmath.linear(np.full((2, 3), BIG), np.full((3, 2), BIG), np.zeros(2)),
+        "matmul",
+        "X 1e\\+300, W 1e\\+300",
+    ),
+    "linear_backward": (
+        lambda: nnmath.linear_backward(
+            np.full((2, 3), BIG), np.ones((3, 2)), np.full((2, 2), BIG)
+        ),
+        "matmul",
+        "dZ 1e\\+300",
+    ),
+    "matmul_loops": (
+        lambda: nnmath.matmul_loops(np.full((1, 2), BIG), np.full((2, 1), BIG)),
+        "a sum of products",
+        "scale A or B",
+    ),
+    "Dense.forward": (_dense_forward, "matmul", "X 1e\\+300"),
+    "Dense.backward": (_dense_backward, "matmul", "grad_output 1e\\+300"),
+    "softmax_backward": (
+        # g - sum(g * s) is -3e308: NaN (times s = 0) without the boundary's errstate
+        lambda: nnmath.softmax_backward(np.array([0.0, -1e3]), np.array([1.5e308, -1.5e308])),
+        "subtract",
+        "grad_output",
+    ),
+    "SGD.step": (
+        lambda: nnmath.SGD(10.0).step([np.array([-1e308])], [np.array([1e308])]),
+        "",
+        "grads 1e\\+308",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERFLOWS))
+def test_finite_input_that_overflows_raises_one_clear_error(name):
+    call, operation, named = OVERFLOWS[name]
+    pattern = f"overflow encountered in {operation}.*beyond the float(32|64) range.*{named}"
+    with pytest.raises(ValueError, match=pattern):  # and no RuntimeWarning before it
+        call()
+
+
+def test_functions_that_mean_to_saturate_still_do_without_error():
+    big = np.finfo(np.float64).max
+    assert nnmath.softmax(np.array([big, -big]))[1] == 0.0
+    assert nnmath.log_softmax(np.array([big, -big]))[1] == np.finfo(np.float64).min
+    assert nnmath.sigmoid(np.array([-big]))[0] == 0.0

@@ -395,11 +395,13 @@ config_file, site, package = sys.argv[1:]
 source = pathlib.Path(package, "nnmath", "activations.py")
 for factor in ("", "2 * "):  # edit the package between two builds, as under mkdocs serve
     text = source.read_text()
-    source.write_text(text.replace("return e / ((1 + e)", f"return {factor}e / ((1 + e)"))
+    cap = "0.5" if factor else "0.25"
+    text = text.replace("return np.minimum(d, 0.25)", f"return np.minimum({factor}d, {cap})")
+    source.write_text(text)
     build(load_config(config_file, site_dir=site))  # serve reloads the config on each rebuild
     html = pathlib.Path(site, "index.html").read_text()
     print(html.count("derivative at 0: 0.5"))  # the printed output
-    print(re.sub("<[^>]+>", "", html).count("return 2 * e / ((1 + e)"))  # the listing
+    print(re.sub("<[^>]+>", "", html).count("return np.minimum(2 * d, 0.5)"))  # the listing
 """
 
 
@@ -457,5 +459,5 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    # first build: 0.25 and e / (...) (no match); second build, after the edit: 0.5, 2 * e
+    # first build: 0.25 and d (no match); second build, after the edit: 0.5 and 2 * d
     assert result.stdout.split() == ["0", "0", "1", "1"], result.stdout
