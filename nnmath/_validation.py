@@ -198,7 +198,8 @@ def overflow_error(math, args, err):
     """The ValueError that replaces NumPy's overflow warning at the boundary."""
     sizes = _largest_magnitudes(math, args)
     held = f"; the largest |value| of each input: {sizes}" if sizes else ""
-    floats = [a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
     dtype = min(floats, key=lambda d: d.itemsize, default=np.dtype(np.float64))
     return ValueError(
         f"{math.__qualname__}: {err}: a result went beyond the {dtype} range "

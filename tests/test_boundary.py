@@ -146,7 +146,11 @@ def _dense_backward():
 
 
 OVERFLOWS = {  # name: (call, the operation NumPy names, an input the message names)
-    "mse": (lambda: nnmath.mse(np.array([BIG]), np.array([-BIG])), "multiply", "y_pred"),
+    "mse": (
+        lambda: nnmath.mse(np.array([BIG]), np.array([-BIG])),
+        "multiply",
+        "y_pred",
+    ),
     "mse_gradient": (
         lambda: nnmath.mse_gradient(np.array([1e308]), np.array([-1e308])),
         "subtract",
@@ -178,7 +182,9 @@ OVERFLOWS = {  # name: (call, the operation NumPy names, an input the message na
     "Dense.backward": (_dense_backward, "matmul", "grad_output 1e\\+300"),
     "softmax_backward": (
         # g - sum(g * s) is -3e308: NaN (times s = 0) without the boundary's errstate
-        lambda: nnmath.softmax_backward(np.array([0.0, -1e3]), np.array([1.5e308, -1.5e308])),
+        lambda: nnmath.softmax_backward(
+            np.array([0.0, -1e3]), np.array([1.5e308, -1.5e308])
+        ),
         "subtract",
         "grad_output",
     ),
@@ -193,7 +199,9 @@ OVERFLOWS = {  # name: (call, the operation NumPy names, an input the message na
 @pytest.mark.parametrize("name", sorted(OVERFLOWS))
 def test_finite_input_that_overflows_raises_one_clear_error(name):
     call, operation, named = OVERFLOWS[name]
-    pattern = f"overflow encountered in {operation}.*beyond the float(32|64) range.*{named}"
+    pattern = (
+        f"overflow encountered in {operation}.*beyond the float(32|64) range.*{named}"
+    )
     with pytest.raises(ValueError, match=pattern):  # and no RuntimeWarning before it
         call()
 
