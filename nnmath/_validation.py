@@ -35,9 +35,10 @@ FLOAT_POLICY = (
 def as_float_array(x, name: str) -> np.ndarray:
     """Return ``x`` as a floating-point array without copying when possible.
 
-    float32 and float64 inputs keep their dtype (no silent upcast); integer and boolean
-    inputs become float64. float16 and extended precision are refused (TypeError), as
-    are complex, object, string and ragged inputs.
+    float32 and float64 inputs keep their dtype (no silent upcast; a non-native byte
+    order becomes native); integer and boolean inputs become float64. float16 and
+    extended precision are refused (TypeError), as are complex, object, string and
+    ragged inputs.
     """
     try:
         arr = np.asarray(x)
@@ -46,6 +47,8 @@ def as_float_array(x, name: str) -> np.ndarray:
             f"{name} must be a rectangular array of numbers: {err}"
         ) from None
     if arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8):  # float32, float64
+        if not arr.dtype.isnative:  # big-endian data from a file: same values, native
+            return arr.astype(arr.dtype.newbyteorder("="))
         return arr
     if arr.dtype.kind == "f":
         raise TypeError(f"{name} has dtype {arr.dtype}: {FLOAT_POLICY}")

@@ -268,24 +268,19 @@ def tanh_derivative(x):
     return np.minimum(d, 1.0)  # near 0, rounding could overshoot the peak by an ulp
 
 
-def shift_by_max(z, axis=-1, floor=False):
+def shift_by_max(z, axis=-1):
     r"""Return ``shifted, error`` with ``shifted + error == z - max(z)`` exactly.
 
     ``z - m`` rounds: ``0.1 - 700.3`` keeps 13 of 0.1's 17 digits, and ``exp`` turns an
     absolute error in its argument into a relative one of the same size, hundreds of
     ulps. TwoSum recovers the rounding error exactly from four more subtractions (Knuth,
     *TAOCP* vol. 2, section 4.2.2); softmax and log-softmax add it back to first order.
-    With ``floor``, a gap beyond the float range saturates at ``np.finfo(dtype).min``
-    instead of reaching $-\infty$.
     """
     m = z.max(axis=axis, keepdims=True)
-    with np.errstate(over="ignore", invalid="ignore"):  # z = -inf: error is NaN
-        shifted = z - m
-        if floor:
-            shifted = np.maximum(shifted, np.finfo(z.dtype).min)
-        z_part = shifted + m  # the part of shifted that came from z ...
-        m_part = shifted - z_part  # ... and from -m; what is left of each is the error
-        error = (z - z_part) - (m + m_part)
+    shifted = z - m
+    z_part = shifted + m  # the part of shifted that came from z ...
+    m_part = shifted - z_part  # ... and from -m; what is left of each is the error
+    error = (z - z_part) - (m + m_part)
     return shifted, error
 
 
@@ -361,9 +356,10 @@ def softmax(z, axis=-1):
     assert np.allclose(p, softmax(np.array([0.0, 1.0, 2.0])))
     ```
     """
-    shifted, error = shift_by_max(z, axis)
+    with np.errstate(over="ignore", invalid="ignore"):  # a gap beyond the float range
+        shifted, error = shift_by_max(z, axis)  # gives e^-inf = 0, and error NaN there
     e = np.exp(shifted)
-    e += e * np.where(np.isnan(error), 0.0, error)  # e^(shifted + error); NaN at -inf
+    e += e * np.where(np.isnan(error), 0.0, error)  # e^(shifted + error), first order
     return e / e.sum(axis=axis, keepdims=True)
 
 

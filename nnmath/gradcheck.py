@@ -35,6 +35,7 @@ def _point_and_step(f, x, h=1e-6):
             "x must be a float numpy array perturbable in place, "
             f"got {type(x).__name__}"
         )
+    as_float_array(x, "x")  # float32 or float64: extended precision is refused too
     h = check_positive(h, "h")
     check_finite(x, "x")
     with np.errstate(over="ignore"):  # x near the float range: moved is inf, not x
@@ -48,7 +49,19 @@ def _point_and_step(f, x, h=1e-6):
     return f, x, h
 
 
-@guarded(_point_and_step, calls_user_code=True)
+def _finite_estimate(grad):
+    # f(x) was finite (checked), so a NaN or inf here came from f at x +- h
+    bad = np.argwhere(~np.isfinite(grad))
+    if len(bad):
+        where = ", ".join(str(tuple(int(j) for j in i)) for i in bad[:5])
+        raise ValueError(
+            f"f is not finite within the step of x at entries {where}: f(x) is "
+            "finite, but f(x + h) or f(x - h) is NaN or infinite there (x sits at "
+            "the edge of f's domain); move x inside it or use a smaller h"
+        )
+
+
+@guarded(_point_and_step, calls_user_code=True, result=_finite_estimate)
 def numerical_gradient(f, x, h=1e-6):
     r"""Central-difference estimate of the gradient of a scalar function.
 
@@ -78,7 +91,8 @@ def numerical_gradient(f, x, h=1e-6):
     ValueError
         If ``h`` is not a positive finite number, the step is lost to rounding
         ($x_i + h_i = x_i$ in the dtype of ``x``: the estimate would be 0), ``x``
-        holds NaN or an infinity, or ``f(x)`` is not one finite real number.
+        holds NaN or an infinity, ``f(x)`` is not one finite real number, or ``f``
+        is not finite at a perturbed point $x \pm h_i e_i$.
 
     Notes
     -----

@@ -9,6 +9,8 @@ and wires the math together.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ._validation import (
@@ -298,7 +300,29 @@ def _layer_args(
     return self, in_features, out_features, check_activation(activation), rng, dtype
 
 
+def _parameters_fit(layer, name="the layer"):
+    """``weights`` and ``bias`` reassigned after construction must still fit."""
+    W, b = layer.weights, layer.bias
+    if not isinstance(W, np.ndarray) or W.ndim != 2 or W.dtype != layer.dtype:
+        raise ValueError(
+            f"{name}'s weights must be a 2-D {layer.dtype} array "
+            f"(in_features, out_features), got {_describe(W)}"
+        )
+    if not isinstance(b, np.ndarray) or b.shape != W.shape[1:] or b.dtype != W.dtype:
+        raise ValueError(
+            f"{name}'s bias must be a {layer.dtype} array of shape ({W.shape[1]},) to "
+            f"match its weights of shape {W.shape}, got {_describe(b)}"
+        )
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} of shape {value.shape}"
+    return type(value).__name__
+
+
 def _layer_input(layer, X, *, keep=True):
+    _parameters_fit(layer)
     given = X
     X = np.asarray(X)
     if X.dtype.kind in "iub":
@@ -335,6 +359,11 @@ def _upstream_gradient(layer, grad_output):
         raise ValueError(
             f"grad_output must have the shape of the last output {layer._Z.shape}, "
             f"got {dA.shape}"
+        )
+    if dA.dtype != layer._Z.dtype:  # float64 into a float32 layer: no silent upcast
+        raise TypeError(
+            f"grad_output has dtype {dA.dtype} but the layer computes in "
+            f"{layer._Z.dtype}; convert with grad_output.astype(np.{layer._Z.dtype})"
         )
     check_finite(dA, "grad_output")
     return layer, dA
@@ -388,11 +417,14 @@ class Dense:
     ValueError
         If a width is not a positive integer or the activation is unknown; in
         ``forward``, if ``X`` is not 2-D, has the wrong width or holds NaN or an
-        infinity; in ``backward``, if ``grad_output`` has the wrong shape or is not
-        finite.
+        infinity, or if ``weights`` or ``bias`` were replaced by arrays of another
+        shape or dtype (the bias must have shape ``(out_features,)`` of the weights);
+        in ``backward``, if ``grad_output`` has the wrong shape or is not finite.
     TypeError
         If ``rng`` is not a ``numpy.random.Generator`` or ``dtype`` is not a float
-        dtype; in ``forward``, if ``X`` has another dtype than the layer.
+        dtype; in ``forward``, if ``X`` has another dtype than the layer, and in
+        ``backward`` if ``grad_output`` has (float64 into a float32 layer is refused,
+        not upcast).
     RuntimeError
         If ``backward`` comes before ``forward``, or ``gradients`` before ``backward``.
 
@@ -456,6 +488,9 @@ class Dense:
         return f"Dense({n_in}, {n_out}, activation={self.activation!r})"
 
 
+_OWNERS = weakref.WeakKeyDictionary()  # Dense layer -> weak reference to its Sequential
+
+
 def _stack(self, layers):
     if not isinstance(layers, (list, tuple)):
         raise TypeError(
@@ -478,6 +513,16 @@ def _stack(self, layers):
                 )
     if not layers:
         raise ValueError("Sequential needs at least one layer")
+    for k, layer in enumerate(layers):
+        owner = _OWNERS.get(layer)
+        if owner is not None and owner() not in (None, self):
+            raise ValueError(
+                f"layers[{k}] already belongs to another Sequential: a layer caches "
+                "its last forward pass, so two models sharing it would backpropagate "
+                "through each other's inputs; build new Dense layers for this model"
+            )
+    for layer in layers:  # each layer remembers its model, as long as the model lives
+        _OWNERS[layer] = weakref.ref(self)
     for k, (a, b) in enumerate(zip(layers, layers[1:])):
         if a.weights.shape[1] != b.weights.shape[0]:
             raise ValueError(
@@ -488,6 +533,13 @@ def _stack(self, layers):
 
 
 def _model_input(model, X, *, keep=True):
+    for k, (a, b) in enumerate(zip(model.layers, model.layers[1:] + [None])):
+        _parameters_fit(a, f"layers[{k}]")
+        if b is not None and a.weights.shape[1] != b.weights.shape[0]:
+            raise ValueError(
+                f"layers[{k}] outputs {a.weights.shape[1]} features but "
+                f"layers[{k + 1}] expects {b.weights.shape[0]}"
+            )
     return model, _layer_input(model.layers[0], X, keep=keep)[1]
 
 
@@ -515,8 +567,10 @@ class Sequential:
     ValueError
         If the list is empty, two consecutive widths disagree, or a layer is listed
         twice (or two layers hold one weight array: nnmath does not share weights, since
-        a second forward pass would overwrite the first one's cache and gradients); in
-        ``forward`` and ``backward``, as for [`Dense`][nnmath.Dense].
+        a second forward pass would overwrite the first one's cache and gradients), or a
+        layer already belongs to another living ``Sequential`` (for the same reason); in
+        ``forward`` and ``backward``, as for [`Dense`][nnmath.Dense], and in ``forward``
+        if a layer's weights or bias were replaced by arrays that no longer fit.
     TypeError
         If ``layers`` is not a list of [`Dense`][nnmath.Dense] layers.
     RuntimeError

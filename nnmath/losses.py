@@ -265,16 +265,17 @@ def log_softmax(z):
     Returns
     -------
     numpy.ndarray
-        Same shape and float dtype as ``z``, always finite: a value below the float
-        range (a logit gap over $1.8\times10^{308}$ in float64) saturates at
-        ``np.finfo(dtype).min``.
+        Same shape and float dtype as ``z``, finite.
 
     Raises
     ------
     TypeError
         If ``z`` is not real-valued, or is float16.
     ValueError
-        If ``z`` is not 1-D or 2-D, is empty, or is not finite.
+        If ``z`` is not 1-D or 2-D, is empty, or is not finite; or if a row's logits
+        lie further apart than the float range ($1.8\times10^{308}$ in float64): the
+        smallest log-probability is then below it, and no float can hold it (the
+        cross-entropies raise for the same reason).
 
     References
     ----------
@@ -289,7 +290,7 @@ def log_softmax(z):
     assert np.allclose(log_softmax(np.array([0.0, -2000.0])), [0.0, -2000.0])
     ```
     """
-    shifted, error = shift_by_max(z, floor=True)  # z - m == shifted + error, exactly
+    shifted, error = shift_by_max(z)  # z - m == shifted + error, exactly
     others = np.exp(shifted)
     others += others * error  # e^(shifted + error), to first order (error < 1 ulp)
     # the largest term is e^0 = 1: leave it out of the sum ...

@@ -72,6 +72,11 @@ def _step_args(optimizer, params, grads):
                 f"got {type(p).__name__}"
             )
         as_float_array(p, f"params[{k}]")  # float32 or float64
+        if not p.flags.writeable:  # refused here, before any parameter has moved
+            raise ValueError(
+                f"params[{k}] is read-only: the optimizer updates parameters in "
+                "place; pass a writeable array (np.array(p) copies one)"
+            )
         g = as_float_array(g, f"grads[{k}]")
         if g.shape != p.shape:
             raise ValueError(
@@ -112,9 +117,9 @@ class SGD:
     ------
     ValueError
         On a non-positive learning rate or a momentum outside $[0, 1)$; in ``step``,
-        on lists of different lengths, mismatched shapes, non-finite gradients, one
-        array listed twice, or other arrays than those of the first step (the state
-        belongs to those arrays: use one optimizer per model).
+        on lists of different lengths, mismatched shapes, non-finite gradients, a
+        read-only parameter, one array listed twice, or other arrays than those of the
+        first step (the state belongs to those arrays: use one optimizer per model).
     TypeError
         If a hyper-parameter is not a real number; in ``step``, if ``params`` or
         ``grads`` is not a list, a parameter is not a float NumPy array (it could not

@@ -22,16 +22,15 @@ from .optimizers import SGD, Adam, check_state_fits
 __all__ = ["one_hot", "accuracy", "minibatches", "mlp", "train_step", "train_epoch"]
 
 
-def _labels(labels, num_classes=None):
-    if num_classes is not None:
-        check_count(num_classes, "num_classes")
+def _labels(labels, num_classes):
+    num_classes = check_count(num_classes, "num_classes")
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
     check_ndim(labels, "labels", (1,))
     if labels.size and labels.min() < 0:
         raise ValueError(f"labels must be >= 0, got {labels.min()}")
-    if num_classes is not None and labels.size and labels.max() >= num_classes:
+    if labels.size and labels.max() >= num_classes:
         raise ValueError(
             f"labels must be < num_classes={num_classes}, got {labels.max()}"
         )
@@ -178,6 +177,11 @@ def minibatches(n, batch_size, rng):
 
 
 def _network(sizes, activation, rng):
+    if not isinstance(sizes, (list, tuple)):
+        raise TypeError(
+            "sizes must be a list of layer widths such as [64, 32, 10], "
+            f"got {type(sizes).__name__}"
+        )
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(
@@ -312,6 +316,12 @@ def train_step(model, optimizer, X, Y):
 
 
 def _epoch_inputs(model, optimizer, X, Y, batch_size, rng):
+    for value, name in ((X, "X"), (Y, "Y")):
+        if not hasattr(value, "__len__"):  # a scalar, or a generator read only once
+            raise TypeError(
+                f"{name} must be an array of shape (samples, features), "
+                f"got {type(value).__name__}"
+            )
     if len(X) != len(Y):
         raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}")
     check_not_empty(np.asarray(X), "X")

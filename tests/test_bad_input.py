@@ -59,6 +59,40 @@ def forwarded(layer, batch=2):
     return layer
 
 
+def read_only(n):
+    a = np.ones(n)
+    a.flags.writeable = False
+    return a
+
+
+def replaced(layer, **arrays):
+    """A layer whose parameters were reassigned after construction."""
+    for name, value in arrays.items():
+        setattr(layer, name, value)
+    return layer
+
+
+def dense32():
+    return nnmath.Dense(3, 4, "relu", rng(), dtype=np.float32)
+
+
+def forwarded32(layer):
+    layer.forward(np.ones((2, 3), np.float32))
+    return layer
+
+
+def two_models_one_layer():
+    layer = dense(3, 2)
+    first = nnmath.Sequential([layer])
+    return first, nnmath.Sequential([layer])  # first is alive: the layer is taken
+
+
+def replaced_in_model(bias):
+    model = nnmath.Sequential([dense(3, 4), dense(4, 2)])
+    model.layers[1].bias = bias
+    return model
+
+
 def model():
     return nnmath.Sequential([dense(3, 4), dense(4, 2, None)])
 
@@ -700,6 +734,23 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "Dense.forward": [
         Case(
+            "bias replaced by one of another width",
+            lambda: replaced(dense(), bias=np.zeros(5)).forward(np.ones((1, 3))),
+            ValueError,
+            lit(
+                "the layer's bias must be a float64 array of shape (4,) to match its "
+                "weights of shape (3, 4), got float64 of shape (5,)"
+            ),
+        ),
+        Case(
+            "weights replaced by a float32 array",
+            lambda: replaced(dense(), weights=np.ones((3, 4), np.float32)).forward(
+                np.ones((1, 3))
+            ),
+            ValueError,
+            lit("the layer's weights must be a 2-D float64 array"),
+        ),
+        Case(
             "wrong width",
             lambda: dense(3, 4).forward(np.ones((2, 4))),
             ValueError,
@@ -725,6 +776,12 @@ BAD_INPUT: dict[str, list[Case]] = {
         ),
     ],
     "Dense.backward": [
+        Case(
+            "float64 grad_output into a float32 layer",
+            lambda: forwarded32(dense32()).backward(np.ones((2, 4))),
+            TypeError,
+            lit("grad_output has dtype float64 but the layer computes in float32"),
+        ),
         Case(
             "before forward",
             lambda: dense().backward(np.ones((2, 4))),
@@ -762,6 +819,12 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "Sequential": [
         Case(
+            "a layer of another living model",
+            lambda: two_models_one_layer(),
+            ValueError,
+            lit("layers[0] already belongs to another Sequential"),
+        ),
+        Case(
             "no layers",
             lambda: nnmath.Sequential([]),
             ValueError,
@@ -788,6 +851,12 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "Sequential.forward": [
         Case(
+            "a later layer's bias replaced",
+            lambda: replaced_in_model(np.zeros(7)).forward(np.ones((1, 3))),
+            ValueError,
+            lit("layers[1]'s bias must be a float64 array of shape (2,)"),
+        ),
+        Case(
             "wrong width",
             lambda: model().forward(np.ones((2, 4))),
             ValueError,
@@ -812,6 +881,12 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     # ---- optimizers -----------------------------------------------------------------
     "SGD": [
+        Case(  # issue 9: refused before any parameter moves
+            "read-only parameter",
+            lambda: nnmath.SGD(0.1).step([np.ones(2), read_only(2)], [np.ones(2)] * 2),
+            ValueError,
+            lit("params[1] is read-only"),
+        ),
         Case(
             "zero learning rate",
             lambda: nnmath.SGD(0.0),
@@ -851,6 +926,12 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "SGD.step": optimizer_step_cases(lambda: nnmath.SGD(0.1, momentum=0.9)),
     "Adam": [
+        Case(  # issue 9: Adam used to update params[0] before failing on params[1]
+            "read-only parameter",
+            lambda: nnmath.Adam().step([np.ones(2), read_only(2)], [np.ones(2)] * 2),
+            ValueError,
+            lit("params[1] is read-only"),
+        ),
         Case(
             "zero learning rate",
             lambda: nnmath.Adam(learning_rate=0),
@@ -897,6 +978,12 @@ BAD_INPUT: dict[str, list[Case]] = {
     "Adam.step": optimizer_step_cases(lambda: nnmath.Adam()),
     # ---- training -------------------------------------------------------------------
     "one_hot": [
+        Case(
+            "num_classes None",
+            lambda: nnmath.one_hot([0, 1], None),
+            ValueError,
+            lit("num_classes must be a positive integer, got None"),
+        ),
         Case(
             "float labels",
             lambda: nnmath.one_hot(np.array([0.0, 1.0]), 2),
@@ -988,6 +1075,14 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "mlp": [
         Case(
+            "sizes None",
+            lambda: nnmath.mlp(None, "relu", rng()),
+            TypeError,
+            lit(
+                "sizes must be a list of layer widths such as [64, 32, 10], got NoneType"
+            ),
+        ),
+        Case(
             "one size",
             lambda: nnmath.mlp([3], "relu", rng()),
             ValueError,
@@ -1035,6 +1130,32 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     "train_epoch": [
         Case(
+            "X a scalar",
+            lambda: nnmath.train_epoch(
+                nnmath.mlp([2, 2], None, rng()),
+                nnmath.SGD(0.1),
+                3.0,
+                np.eye(2),
+                2,
+                rng(),
+            ),
+            TypeError,
+            lit("X must be an array of shape (samples, features), got float"),
+        ),
+        Case(
+            "Y a generator",
+            lambda: nnmath.train_epoch(
+                nnmath.mlp([2, 2], None, rng()),
+                nnmath.SGD(0.1),
+                np.ones((2, 2)),
+                (row for row in np.eye(2)),
+                2,
+                rng(),
+            ),
+            TypeError,
+            lit("Y must be an array of shape (samples, features), got generator"),
+        ),
+        Case(
             "X and Y of different lengths",
             lambda: nnmath.train_epoch(
                 model(),
@@ -1058,6 +1179,20 @@ BAD_INPUT: dict[str, list[Case]] = {
     ],
     # ---- gradient checking ----------------------------------------------------------
     "numerical_gradient": [
+        Case(
+            "extended precision x",
+            lambda: nnmath.numerical_gradient(np.sum, np.ones(2, np.longdouble)),
+            TypeError,
+            r"x has dtype float(96|128|64).*float32 or float64",
+        ),
+        Case(  # f(x) is finite, f(x + h) is not: the estimate used to be NaN, silently
+            "f NaN at a perturbed point",
+            lambda: nnmath.numerical_gradient(
+                lambda v: float(np.sqrt(1 - v[0])) if v[0] <= 1 else NAN, np.ones(1)
+            ),
+            ValueError,
+            lit("f is not finite within the step of x at entries (0,)"),
+        ),
         Case(
             "x is a list",
             lambda: nnmath.numerical_gradient(np.sum, [1.0, 2.0]),
