@@ -200,8 +200,9 @@ def mlp(sizes, activation, rng):
     ----------
     sizes : sequence of int
         Widths ``[in_features, hidden_1, ..., out_features]``, at least two.
-    activation : {"relu", "sigmoid", "tanh", None}
-        Hidden-layer activation; ``None`` is the identity (a purely affine network).
+    activation : str or None
+        Hidden-layer activation, required: ``"relu"``, ``"sigmoid"``, ``"tanh"``, or
+        ``None`` for the identity (a purely affine network).
         The last layer has none: it outputs logits.
     rng : numpy.random.Generator
         Initializes every layer.
