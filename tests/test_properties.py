@@ -17,6 +17,8 @@ no deadline, and derandomized, so a run is fast and reproducible.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -621,3 +623,31 @@ def test_numerical_gradient_keeps_float32():
     g = nnmath.numerical_gradient(lambda v: float(np.sum(v * v)), x, h=1e-2)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, 2 * x, rtol=1e-3)
+
+
+# --------------------------------------------------------------------------------------
+# beyond PRODUCT_BOUND: a finite result, or one clear error, never a warning (issue 9)
+# --------------------------------------------------------------------------------------
+
+BOUNDED = ["mse", "linear", "neuron", "Dense", "SGD", "Adam", "relative_error"]
+BOUNDED += ["matmul_loops"]
+CLEAR_OVERFLOW = (
+    r"overflow encountered in|beyond the float|whose square overflows|leaves the float"
+)
+
+
+@pytest.mark.parametrize("name", BOUNDED)
+@SWEEP
+@given(data=st.data())
+def test_the_whole_float64_range_gives_a_finite_result_or_one_clear_error(name, data):
+    saved = dict(PRODUCT_BOUND)
+    PRODUCT_BOUND.update({d: float(np.finfo(d).max) for d in PRODUCT_BOUND})
+    try:  # values up to 1.8e308: products and squares can leave the float range
+        result = NO_WARNING[name](data, np.float64)
+    except ValueError as error:
+        assert re.search(CLEAR_OVERFLOW, str(error)), str(error)
+    else:
+        for part in _flat(result):
+            assert np.all(np.isfinite(np.asarray(part, dtype=np.float64)))
+    finally:
+        PRODUCT_BOUND.update(saved)
