@@ -31,9 +31,12 @@ def _check_function(f, x):
 
 def _point_and_step(f, x, h=1e-6):
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        got = (
+            f"an array of {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
+        )
         raise TypeError(
-            "x must be a float numpy array perturbable in place, "
-            f"got {type(x).__name__}"
+            "x must be a float numpy array perturbable in place (np.asarray(x, "
+            f"dtype=np.float64) makes one), got {got}"
         )
     as_float_array(x, "x")  # float32 or float64: extended precision is refused too
     h = check_positive(h, "h")
@@ -203,6 +206,7 @@ def relative_error(a, b):
 
 def _gradient_check_args(f, x, analytic, h=1e-6):
     analytic = as_float_array(analytic, "analytic")
+    check_finite(analytic, "analytic")  # named here: relative_error would say "a"
     if isinstance(x, np.ndarray) and analytic.shape != x.shape:
         raise ValueError(
             "analytic must have the shape of x, "
