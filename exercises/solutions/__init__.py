@@ -1,0 +1,1 @@
+"""Worked solutions: the same functions as ``exercises/<page>.py``, filled in."""
