@@ -192,3 +192,31 @@ def test_derivatives_never_exceed_their_peak(dtype):
     x = np.array([9.317462e-06, -9.317462e-06, 1e-7, 0.0], dtype=dtype)
     assert (nnmath.sigmoid_derivative(x) <= 0.25).all()
     assert (nnmath.tanh_derivative(x) <= 1.0).all()
+
+
+def test_mse_and_cross_entropy_are_within_4_ulps_on_random_batches():
+    rng = np.random.default_rng(3)
+    worst = {"mse": 0.0, "cross_entropy": 0.0}
+    for _ in range(100):
+        rows, cols = int(rng.integers(1, 40)), int(rng.integers(1, 12))
+        scale = 10.0 ** rng.uniform(-100, 100)  # differences from 1e-100 to 1e100
+        p, t = rng.normal(size=(2, rows, cols)) * scale
+        exact = mpmath.fsum(
+            (mpmath.mpf(float(a)) - mpmath.mpf(float(b))) ** 2
+            for a, b in zip(p.ravel(), t.ravel())
+        ) / (rows * cols)
+        worst["mse"] = max(worst["mse"], ulps(nnmath.mse(p, t), exact))
+        q = rng.dirichlet(np.ones(cols), size=rows)
+        y = np.eye(cols)[rng.integers(0, cols, rows)]
+        exact = (
+            -mpmath.fsum(
+                mpmath.log(mpmath.mpf(float(max(a, 1e-15)))) * mpmath.mpf(float(b))
+                for a, b in zip(q.ravel(), y.ravel())
+            )
+            / rows
+        )
+        if exact != 0:
+            worst["cross_entropy"] = max(
+                worst["cross_entropy"], ulps(nnmath.cross_entropy(q, y), exact)
+            )
+    assert max(worst.values()) <= TARGET_ULPS, worst
