@@ -25,7 +25,7 @@ from nnmath_site.by_hand import (
     neuron_inputs,
     neuron_pass,
 )
-from tests.test_docs import DOCS
+from tests.support import DOCS
 
 PAGE = DOCS / "by-hand.md"
 FENCE = re.compile(r"^```\{\.python (?P<info>[^}]*)\}\n(?P<code>.*?)^```$", re.M | re.S)

@@ -448,6 +448,13 @@ def _initial_params(rng):
     return [rng.normal(size=shape) for shape in PARAM_SHAPES]
 
 
+def _assert_same_params(params, params_t, where, rtol, atol):
+    for k, (p, pt) in enumerate(zip(params, params_t)):
+        np.testing.assert_allclose(
+            p, n(pt), rtol=rtol, atol=atol, err_msg=f"{where}: params[{k}] differs"
+        )
+
+
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed):
@@ -467,14 +474,7 @@ def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed):
         for pt, g in zip(params_t, grads):
             pt.grad = t(g)
         opt_t.step()
-        for k, (p, pt) in enumerate(zip(params, params_t)):
-            np.testing.assert_allclose(
-                p,
-                n(pt),
-                rtol=1e-11,
-                atol=1e-13,
-                err_msg=f"{name}: params[{k}] differs at step {step}",
-            )
+        _assert_same_params(params, params_t, f"{name}, step {step}", 1e-11, 1e-13)
     if name.startswith("adam"):
         assert opt.t == STEPS  # one time step per call, however many parameters
         for m, v, pt in zip(opt.m, opt.v, params_t):
@@ -512,11 +512,4 @@ def test_optimizer_trajectory_matches_torch_on_a_quadratic(name):
         opt_t.zero_grad()
         loss_t().backward()
         opt_t.step()
-        for k, (p, pt) in enumerate(zip(params, params_t)):
-            np.testing.assert_allclose(
-                p,
-                n(pt),
-                rtol=1e-9,
-                atol=1e-12,
-                err_msg=f"{name}: params[{k}] differs at step {step}",
-            )
+        _assert_same_params(params, params_t, f"{name}, step {step}", 1e-9, 1e-12)

@@ -8,13 +8,11 @@ fence silently escapes either tool.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
+from tests.support import DOCS, ROOT, nav_pages
+
 PAGES = sorted(DOCS.glob("*.md"))
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})\s*(?P<info>.*)$")
 PY_LANGS = {"python", "py", "python3", "pycon"}
@@ -40,20 +38,25 @@ def language(info):
     return info.split()[0]
 
 
-def nav_pages():
-    class Loader(yaml.SafeLoader):
-        pass
+# The path README.md promises: the neuron, activations, matrices, losses, backpropagation
+# (worked by hand first), gradient checking, the optimizers, then training on digits.
+PATH = [
+    "neuron.md",
+    "activations.md",
+    "matrix.md",
+    "losses.md",
+    "by-hand.md",
+    "backprop.md",
+    "gradcheck.md",
+    "optimizers.md",
+    "training.md",
+]
 
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    Loader.add_multi_constructor(
-        "tag:yaml.org,2002:python/", lambda loader, suffix, node: None
-    )
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf8"), Loader=Loader)
-    return [next(iter(item.values())) for item in config["nav"]]
 
-
-def test_pages_exist():
-    assert len(PAGES) >= 11
+def test_the_nav_opens_on_the_index_and_follows_the_path_in_order():
+    nav = nav_pages()
+    assert nav[0] == "index.md" and "notation.md" in nav and nav[-1] == "api.md"
+    assert [page for page in nav if page in PATH] == PATH
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -6,6 +6,8 @@ gradient, at points kept away from ReLU's kink.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,18 @@ from nnmath import (
     one_hot,
     softmax_cross_entropy,
     softmax_cross_entropy_gradient,
+)
+from tests.support import (
+    INF,
+    NAN,
+    args,
+    bad_input_test,
+    dense,
+    forwarded,
+    gen,
+    model,
+    ones,
+    zeros,
 )
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh", None]
@@ -164,12 +178,6 @@ def test_linear_backward_shapes_and_values(shape, seed):
     assert check_gradient(loss, b, db) < TOL
 
 
-def test_linear_backward_rejects_a_mismatched_dZ():
-    X, W = np.ones((4, 3)), np.ones((3, 2))
-    with pytest.raises(ValueError, match=r"\(4, 2\).*\(2, 4\)"):
-        linear_backward(X, W, np.ones((2, 4)))
-
-
 # ---------------------------------------------------------------- initialization
 
 
@@ -208,7 +216,7 @@ def test_glorot_uniform_has_variance_two_over_fan_sum(n_in, n_out, seed):
 @pytest.mark.parametrize("init", [he_normal, glorot_uniform])
 def test_initializers_honour_dtype(init):
     W = init(8, 4, np.random.default_rng(0), dtype=np.float32)
-    assert W.dtype == np.float32 and W.shape == (8, 4)
+    assert W.dtype == np.float32 and W.shape == (8, 4) and np.all(np.isfinite(W))
 
 
 @pytest.mark.parametrize(
@@ -235,74 +243,119 @@ def test_dense_is_reproducible_with_a_seeded_generator():
     )
 
 
-# ---------------------------------------------------------------- errors
+# ---- bad input: one row a case (tests/support.py) -------------------------------------
 
 
-def test_sequential_rejects_mismatched_widths():
-    rng = np.random.default_rng(0)
-    with pytest.raises(
-        ValueError, match=r"layer 0 outputs 4 features but layer 1 expects 5"
-    ):
-        Sequential([Dense(3, 4, "relu", rng), Dense(5, 2, None, rng)])
+# fmt: off
+def init_rows():
+    return [
+        ("zero width", args(0, 3, gen()), r"^in_features\b.*positive integer.*0"),
+        ("float width", args(3, 2.5, gen()), r"^out_features\b.*positive integer.*2\.5"),
+        ("no rng", args(3, 2, None), r"^rng\b.*Generator.*NoneType", TypeError),
+        ("RandomState", args(3, 2, np.random.RandomState(0)), r"^rng\b.*RandomState", TypeError),
+        ("integer dtype", args(3, 2, gen(), dtype=np.int64), r"^dtype\b.*float.*int64", TypeError),
+    ]
+# fmt: on
 
 
-def test_sequential_rejects_an_empty_list():
-    with pytest.raises(ValueError, match="at least one layer"):
-        Sequential([])
+def two_models_one_layer():
+    layer = dense(3, 2)
+    first = Sequential([layer])
+    return first, Sequential([layer])  # first is alive: the layer is taken
 
 
-def test_backward_before_forward_raises():
-    layer = Dense(3, 2, "relu", np.random.default_rng(0))
-    with pytest.raises(RuntimeError, match="before forward"):
-        layer.backward(np.ones((4, 2)))
-    with pytest.raises(RuntimeError, match="before backward"):
-        layer.gradients()
-
-
-@pytest.mark.parametrize("width", [2, 5])
-def test_wrong_input_width_names_both_widths(width):
-    layer = Dense(3, 2, "tanh", np.random.default_rng(0))
-    with pytest.raises(
-        ValueError, match=rf"expects 3 input features, got X with {width}"
-    ):
-        layer.forward(np.ones((4, width)))
-
-
-def test_wrong_input_rank_and_upstream_shape_raise():
-    layer = Dense(3, 2, "tanh", np.random.default_rng(0))
-    with pytest.raises(ValueError, match="2-D"):
-        layer.forward(np.ones(3))
-    layer.forward(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"\(4, 2\).*\(4, 3\)"):
-        layer.backward(np.ones((4, 3)))
-
-
-@pytest.mark.parametrize("bad", ["softmax", "ReLU", 1])
-def test_unknown_activation_raises(bad):
-    with pytest.raises(ValueError, match="activation must be one of"):
-        Dense(3, 2, bad, np.random.default_rng(0))
-
-
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
-def test_bad_widths_raise(bad):
-    with pytest.raises(ValueError, match="positive integer"):
-        Dense(bad, 2, "relu", np.random.default_rng(0))
-
-
-# --- a layer is used once (issue 9): weight sharing would corrupt the cache -----------
-
-
-def test_a_layer_listed_twice_is_refused():
-    d = Dense(3, 3, "tanh", np.random.default_rng(0))
-    with pytest.raises(
-        ValueError, match=r"layers\[1\] and layers\[0\] share their weights"
-    ):
-        Sequential([d, d])
-
-
-def test_two_layers_holding_one_weight_array_are_refused():
-    rng = np.random.default_rng(0)
-    a, b = Dense(3, 3, "tanh", rng), Dense(3, 3, "tanh", rng)
+def sharing_weights():
+    a, b = dense(3, 3, "tanh"), dense(3, 3, "tanh")
     b.weights = a.weights
-    with pytest.raises(ValueError, match="share their weights"):
-        Sequential([a, b])
+    return Sequential([a, b])
+
+
+def later_bias(network, bias):
+    """A forward pass of ``network`` (3 inputs) after its last layer's bias became ``bias``."""
+    last = network.layers[-1] if isinstance(network, Sequential) else network
+    last.bias = bias
+    return partial(network.forward, ones(1, 3))
+
+
+def float32_weights():
+    layer = dense()
+    layer.weights = layer.weights.astype(np.float32)
+    return layer
+
+
+def fed(n_in=3, n_out=4, batch=2, dtype=np.float64):
+    """A Dense layer after one forward pass on a (batch, n_in) input."""
+    return forwarded(dense(n_in, n_out, dtype=dtype), batch)
+
+
+F32 = np.float32
+X32 = ones(2, 3, dtype=F32)
+G24 = ones(2, 4)  # an upstream gradient (backward only reads it)
+
+
+# fmt: off
+BAD_INPUT = {
+    "linear_backward": [
+        ("dZ (4, 4)", args(ones(4, 2), ones(2, 5), ones(4, 4)), r"^dZ\b.*\(4, 5\).*\(4, 4\)"),
+        ("dZ transposed", args(ones(4, 3), ones(3, 2), ones(2, 4)), r"^dZ\b.*\(4, 2\).*\(2, 4\)"),
+        ("X and W disagree", args(ones(4, 3), ones(2, 5), ones(4, 5)), r"^X has 3.*W expects 2"),
+        ("dZ holds inf", args(ones(1, 1), ones(1, 1), [[INF]]), r"^dZ\b.*finite"),
+        ("W is 1-D", args(ones(1, 2), ones(2), ones(1, 1)), r"^W\b.*2-D.*\(2,\)"),
+    ],
+    "he_normal": init_rows(),
+    "glorot_uniform": init_rows(),
+    "Dense": [
+        ("zero width", args(0, 3, rng=gen()), r"^in_features\b.*positive integer.*0"),
+        ("negative width", args(-1, 2, "relu", gen()), r"^in_features\b.*-1"),
+        ("float width", args(2.5, 2, "relu", gen()), r"^in_features\b.*2\.5"),
+        ("bool width", args(True, 2, "relu", gen()), r"^in_features\b.*True"),
+        ("softmax", args(3, 2, "softmax", gen()), r"^activation\b.*'relu'.*None.*'softmax'"),
+        ("ReLU activation", args(3, 2, "ReLU", gen()), r"^activation\b.*'ReLU'"),
+        ("activation 1", args(3, 2, 1, gen()), r"^activation\b.*got 1"),
+        ("seed instead of rng", args(3, 2, rng=42), r"^rng\b.*Generator.*int", TypeError),
+        ("integer dtype", args(3, 2, rng=gen(), dtype=int), r"^dtype\b.*float", TypeError),
+    ],
+    "Dense.forward": [
+        ("bias of width 5", later_bias(dense(), zeros(5)), r"bias.*\(4,\).*\(3, 4\).*\(5,\)"),
+        ("float32 weights", partial(float32_weights().forward, ones(1, 3)), r"weights.*float64"),
+        ("width 4", partial(dense(3, 4).forward, ones(2, 4)), r"expects 3 .*X with 4.*\(2, 4\)"),
+        ("width 2", partial(dense(3, 2).forward, ones(4, 2)), r"expects 3 .*X with 2"),
+        ("width 5", partial(dense(3, 2).forward, ones(4, 5)), r"expects 3 .*X with 5"),
+        ("one sample", partial(dense(3, 4).forward, ones(3)), r"^X\b.*2-D.*in_features=3.*\(3,\)"),
+        ("float32 X", partial(dense().forward, X32), r"^X\b.*float32.*64", TypeError),
+        ("NaN in X", partial(dense(2, 1).forward, [[1.0, NAN]]), r"^X\b.*nan.*\(0, 1\)"),
+    ],
+    "Dense.backward": [
+        ("float64", partial(fed(dtype=F32).backward, G24), r"^grad_output .*64.*32", TypeError),
+        ("early", partial(dense().backward, G24), r"^backward.*before forward", RuntimeError),
+        ("(2, 3)", partial(fed(3, 4).backward, ones(2, 3)), r"^grad_output\b.*\(2, 4\).*\(2, 3\)"),
+        ("(4, 3)", partial(fed(3, 2, 4).backward, ones(4, 3)), r"^grad_output .*\(4, 2\).*\(4, 3"),
+        ("(3,)", partial(fed(3, 1, 3).backward, ones(3)), r"^grad_output\b.*\(3, 1\).*\(3,\)"),
+        ("NaN", partial(fed(3, 2).backward, [[0, NAN], [0, 0]]), r"^grad_output\b.*nan.*\(0, 1\)"),
+    ],
+    "Dense.gradients": [
+        ("before backward", fed().gradients, r"^gradients\(\) .*before backward", RuntimeError),
+        ("before forward", dense().gradients, r"^gradients\(\) .*before backward", RuntimeError),
+    ],
+    "Sequential": [
+        ("a layer of another living model", two_models_one_layer, r"^layers\[0\] already belongs"),
+        ("no layers", args([]), r"^Sequential needs at least one layer"),
+        ("widths 4 and 5", args([dense(3, 4), dense(5, 2)]), r"layer 0 outputs 4.*1 expects 5"),
+        ("a single layer", args(dense()), r"^layers\b.*list.*got Dense", TypeError),
+        ("a non-layer", args([dense(3, 4), 4]), r"^layers\[1\] must be a Dense.*int", TypeError),
+        ("a layer twice", args([dense(3, 3)] * 2), r"layers\[1\] and layers\[0\] share"),
+        ("two layers, one weight array", sharing_weights, r"layers\[1\] and layers\[0\] share"),
+    ],
+    "Sequential.forward": [
+        ("a later bias replaced", later_bias(model(), zeros(7)), r"^layers\[1\]'s bias\b.*\(2,\)"),
+        ("width 4, not 3", partial(model().forward, ones(2, 4)), r"expects 3 .*X with 4"),
+    ],
+    "Sequential.backward": [
+        ("early", partial(model().backward, G24), r"^backward.*before forward", RuntimeError),
+    ],
+    "Sequential.gradients": [
+        ("before backward", model().gradients, r"^gradients\(\) .*before backward", RuntimeError),
+    ],
+}
+# fmt: on
+test_bad_input = bad_input_test(BAD_INPUT)

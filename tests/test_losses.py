@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nnmath import (
     check_gradient,
@@ -14,8 +16,31 @@ from nnmath import (
     log_softmax,
     mse,
     mse_gradient,
+    softmax,
     softmax_cross_entropy,
     softmax_cross_entropy_gradient,
+)
+from tests.support import (
+    BATCH_BOUND,
+    COL3,
+    DTYPES,
+    INF,
+    LOGITS,
+    NAN,
+    ONE_HOT,
+    PRODUCT_BOUND,
+    SETTINGS,
+    V3,
+    args,
+    arr,
+    arrays,
+    bad_input_test,
+    non_finite,
+    ones,
+    shape_rx,
+    shapes,
+    targets,
+    zeros,
 )
 
 SEEDS = [0, 1, 2]
@@ -177,22 +202,6 @@ def test_soft_labels_count_every_class():
     assert loss > 0
 
 
-@pytest.mark.parametrize("y_pred", [[1.5, -0.5], [-1e-9, 1.0], [3.0, 7.0]])
-def test_cross_entropy_rejects_values_that_are_not_probabilities(y_pred):
-    for fn in (cross_entropy, cross_entropy_gradient):
-        with pytest.raises(ValueError, match="y_pred must hold probabilities"):
-            fn(y_pred, [1.0, 0.0])
-
-
-@pytest.mark.parametrize(
-    "fn", [cross_entropy, cross_entropy_gradient, softmax_cross_entropy]
-)
-@pytest.mark.parametrize("y_true", [[1.0, 1.0], [0.5, 0.2], [1.2, -0.2]])
-def test_targets_must_be_distributions(fn, y_true):
-    with pytest.raises(ValueError, match="y_true"):
-        fn([0.5, 0.5], y_true)
-
-
 # ---- softmax + cross-entropy on logits, and log_softmax --------------------------------
 
 
@@ -302,7 +311,81 @@ def test_log_softmax_gradient_with_a_random_upstream(seed, shape):
     )
 
 
-# ---- shapes, dtypes and bad inputs, for every loss --------------------------------------
+# ---- properties for any finite input, drawn by Hypothesis (tests/support.py) ----------
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(DTYPES))
+def test_mse_is_non_negative_and_zero_exactly_at_the_target(data, dtype):
+    shape = data.draw(shapes(max_dims=3))
+    bound = PRODUCT_BOUND[dtype]
+    y_true = data.draw(arrays(dtype, shape, bound=bound), label="y_true")
+    y_pred = data.draw(arrays(dtype, shape, bound=bound), label="y_pred")
+    assert mse(y_true, y_true) == 0.0
+    assert np.all(mse_gradient(y_true, y_true) == 0)
+    loss = mse(y_pred, y_true)
+    assert loss >= 0
+    # zero only at the target: any difference whose square does not underflow counts
+    if np.any(
+        np.abs(y_pred.astype(np.float64) - y_true) > 10 * np.sqrt(np.finfo(dtype).tiny)
+    ):
+        assert loss > 0
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(DTYPES))
+def test_cross_entropy_is_zero_for_a_one_hot_target_against_itself(data, dtype):
+    shape = data.draw(shapes())
+    y = targets(data, shape, dtype, soft=False)
+    assert cross_entropy(y, y) == 0.0
+    p = softmax(data.draw(arrays(dtype, shape, bound=30.0), label="z"))
+    assert cross_entropy(p, y) >= 0
+
+
+@SETTINGS
+@given(data=st.data())
+def test_cross_entropy_is_smallest_at_the_target_distribution(data):
+    """Gibbs' inequality: -sum y log p >= -sum y log y, equality at p = y."""
+    shape = data.draw(shapes())
+    y = targets(data, shape, soft=True)
+    p = softmax(data.draw(arrays(np.float64, shape, bound=20.0), label="z"))
+    assert cross_entropy(p, y) >= cross_entropy(y, y) - 1e-12
+
+
+@SETTINGS
+@given(data=st.data(), dtype=st.sampled_from(DTYPES))
+def test_softmax_cross_entropy_falls_to_zero_as_logits_approach_a_one_hot_target(
+    data, dtype
+):
+    shape = data.draw(shapes()).__getitem__(slice(None, -1)) + (
+        data.draw(st.integers(2, 6)),
+    )
+    y = targets(data, shape, dtype, soft=False)
+    z = data.draw(arrays(dtype, shape, bound=1e30), label="z")
+    assert softmax_cross_entropy(z, y) >= 0
+    losses = [softmax_cross_entropy(t * y, y) for t in (1.0, 5.0, 20.0, 50.0, 200.0)]
+    assert all(
+        a > b for a, b in zip(losses, losses[1:3])
+    )  # strictly falling while representable
+    assert all(a >= b for a, b in zip(losses, losses[1:]))
+    assert losses[-1] < 1e-30 and losses[-1] >= 0
+
+
+@SETTINGS
+@given(data=st.data())
+def test_softmax_cross_entropy_is_at_least_the_entropy_of_a_soft_target(data):
+    shape = data.draw(shapes())
+    y = targets(data, shape, soft=True)
+    z = data.draw(arrays(np.float64, shape, bound=BATCH_BOUND[np.float64]), label="z")
+    loss = softmax_cross_entropy(z, y)
+    assert np.isfinite(loss)
+    assert loss >= cross_entropy(y, y) - 1e-12
+    assert softmax_cross_entropy(np.log(y + 1e-300), y) == pytest.approx(
+        cross_entropy(y, y), abs=1e-9
+    )
+
+
+# ---- dtypes and inputs, for every loss ----------------------------------------------
 
 LOSSES = [
     mse,
@@ -312,53 +395,6 @@ LOSSES = [
     softmax_cross_entropy,
     softmax_cross_entropy_gradient,
 ]
-MISMATCHES = [
-    ((3, 1), (3,)),
-    ((3,), (3, 1)),
-    ((2, 3), (3, 2)),
-    ((4,), (5,)),
-    ((1, 4), (4,)),
-]
-
-
-@pytest.mark.parametrize("fn", LOSSES)
-@pytest.mark.parametrize("pred_shape, true_shape", MISMATCHES)
-def test_shape_mismatch_raises_naming_both_shapes(fn, pred_shape, true_shape):
-    y_pred = np.full(pred_shape, 1.0 / pred_shape[-1])
-    y_true = np.full(true_shape, 1.0 / true_shape[-1])
-    with pytest.raises(ValueError) as error:
-        fn(y_pred, y_true)
-    message = str(error.value)
-    assert str(pred_shape) in message and str(true_shape) in message
-
-
-@pytest.mark.parametrize("fn", LOSSES)
-def test_non_finite_inputs_are_rejected(fn):
-    for bad in (np.nan, np.inf):
-        with pytest.raises(ValueError, match="must be finite"):
-            fn(np.array([bad, 0.5]), np.array([0.5, 0.5]))
-        with pytest.raises(ValueError, match="must be finite"):
-            fn(np.array([0.5, 0.5]), np.array([bad, 0.5]))
-
-
-@pytest.mark.parametrize("fn", LOSSES)
-def test_empty_inputs_are_rejected(fn):
-    with pytest.raises(ValueError, match="must not be empty"):
-        fn(np.zeros((0, 3)), np.zeros((0, 3)))
-
-
-@pytest.mark.parametrize(
-    "fn",
-    [
-        cross_entropy,
-        cross_entropy_gradient,
-        softmax_cross_entropy,
-        softmax_cross_entropy_gradient,
-    ],
-)
-def test_class_losses_take_one_or_two_dimensions(fn):
-    with pytest.raises(ValueError, match="1-D or 2-D"):
-        fn(np.full((2, 2, 2), 0.5), np.full((2, 2, 2), 0.5))
 
 
 @pytest.mark.parametrize(
@@ -379,14 +415,119 @@ def test_inputs_are_not_modified(fn):
     assert np.array_equal(y_pred, before[0]) and np.array_equal(y_true, before[1])
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda z: cross_entropy(z, np.array([1.0, 0.0], np.float16)),
-        lambda z: softmax_cross_entropy(z, np.array([1.0, 0.0], np.float16)),
-        lambda z: mse(z, np.zeros(2, np.float16)),
+# ---- bad input: one row a case (tests/support.py) -------------------------------------
+
+MISMATCHES = [
+    ((3, 1), (3,)),
+    ((3,), (3, 1)),
+    ((2, 3), (3, 2)),
+    ((4,), (5,)),
+    ((1, 4), (4,)),
+]
+F16 = np.float16
+HALVES16 = np.full(2, 0.5, F16)
+
+
+# fmt: off
+def pair_rows(f, pred="y_pred"):
+    """What every loss refuses: shapes that differ, non-finite values, no entries."""
+    rows = [
+        (f"{p} vs {t}", args(np.full(p, 1 / p[-1]), np.full(t, 1 / t[-1])),
+         shape_rx(pred, p) + ".*" + shape_rx("y_true", t))
+        for p, t in MISMATCHES
+    ]
+    p, y = arr(0.25, 0.5, 0.25), arr(0.0, 1.0, 0.0)  # and either one made non-finite at 1:
+    rows += non_finite(lambda v: f(arr(0.5, v, 0.25), y), rf"^{pred}\b.*finite.*\(1,\)", f"{pred} ")
+    rows += non_finite(lambda v: f(p, arr(0.5, v, 0.25)), r"^y_true\b.*finite.*\(1,\)", "y_true ")
+    empty = rf"^{pred}\b.*empty.*\(0, 3\)"
+    rows.append(("empty", args(zeros(0, 3), zeros(0, 3)), empty))
+    return rows
+# fmt: on
+
+
+# fmt: off
+def class_rows(f, pred="y_pred"):
+    """What the losses over classes refuse besides: 3-D input, targets that are no distribution."""
+    return [
+        ("3-D", args(ones(2, 2, 2) / 2, ones(2, 2, 2) / 2), rf"^{pred}\b.*1-D or 2-D"),
+        ("targets summing to 2", args([0.5, 0.5], [1.0, 1.0]), r"y_true.*sum.*2\.0"),
+        ("targets summing to 0.7", args([0.5, 0.5], [0.5, 0.2]), r"y_true.*sum.*0\.7"),
+        ("target -0.2", args([0.5, 0.5], [1.2, -0.2]), r"^y_true\b.*\[0, 1\].*-0\.2.*1\.2"),
+    ]
+# fmt: on
+
+
+# fmt: off
+def probability_rows():
+    """cross_entropy takes probabilities: anything outside [0, 1] is refused, naming the range."""
+    return [
+        ("-0.5 and 1.5", args([1.5, -0.5], [1.0, 0.0]), r"^y_pred\b.*\[0, 1\].*-0\.5.*1\.5"),
+        ("-1e-9", args([-1e-9, 1.0], [1.0, 0.0]), r"^y_pred\b.*\[0, 1\].*-1e-09"),
+        ("3 and 7", args([3.0, 7.0], [1.0, 0.0]), r"^y_pred\b.*\[0, 1\].*3\.0.*7\.0.*pass logits"),
+    ]
+# fmt: on
+
+
+# fmt: off
+BAD_INPUT = {
+    "mse": [
+        *pair_rows(mse),
+        ("empty, 1-D", args(zeros(0), zeros(0)), r"^y_pred\b.*empty.*\(0,\)"),
+        ("inf target at 0", args(ones(2), arr(INF, 1.0)), r"^y_true\b.*inf.*\(0,\)"),
+        ("strings", args(["a"], ["b"]), r"^y_pred\b.*real numbers", TypeError),
+        ("float16", args(HALVES16, zeros(2, dtype=F16)), r"float16.*float32 or float64", TypeError),
     ],
-)
-def test_float16_is_refused_rather_than_clipped_to_an_infinite_loss(call):
-    with pytest.raises(TypeError, match="float32 or float64"):
-        call(np.array([0.5, 0.5], np.float16))
+    "mse_gradient": [
+        *pair_rows(mse_gradient),
+        ("-inf prediction", args(arr(-INF), ones(1)), r"^y_pred\b.*-inf.*\(0,\)"),
+    ],
+    "cross_entropy": [
+        *pair_rows(cross_entropy),
+        *class_rows(cross_entropy),
+        *probability_rows(),
+        ("logits", args(LOGITS, ONE_HOT), r"^y_pred\b.*-1\.0.*3\.0.*pass logits to softmax_cross"),
+        ("a row summing to 0.5", args(V3, arr(0.5, 0, 0)), r"y_true.*sum.*0\.5"),
+        ("targets -0.5 and 1.5", args(V3, arr(1.5, -0.5, 0)), r"^y_true\b.*\[0, 1\].*-0\.5.*1\.5"),
+        ("(1, 1, 1)", args(ones(1, 1, 1), ones(1, 1, 1)), r"^y_pred\b.*1-D or 2-D.*\(1, 1, 1\)"),
+        ("NaN target at 0", args(V3, arr(NAN, 0, 1)), r"^y_true\b.*nan.*\(0,\)"),
+        ("labels, not one-hot", args(softmax(LOGITS), arr(0, 2)), shape_rx("y_true", (2,))),
+        ("epsilon 0", args(V3, V3, epsilon=0.0), r"^epsilon\b.*\(0, 1\).*0\.0"),
+        ("float16", args(HALVES16, HALVES16 * 2), r"float16.*float32 or float64", TypeError),
+    ],
+    "cross_entropy_gradient": [
+        *pair_rows(cross_entropy_gradient),
+        *class_rows(cross_entropy_gradient),
+        *probability_rows(),
+        ("0.0 to 1.5", args(arr(1.5, 0.0), arr(1.0, 0.0)), r"^y_pred\b.*\[0, 1\].*0\.0.*1\.5"),
+        ("epsilon 1", args(V3, V3, epsilon=1.0), r"^epsilon\b.*\(0, 1\).*1\.0"),
+    ],
+    "softmax_cross_entropy": [
+        *pair_rows(softmax_cross_entropy, "logits"),
+        *class_rows(softmax_cross_entropy, "logits"),
+        ("NaN logit at 0", args(arr(NAN, 0.0), arr(1.0, 0.0)), r"^logits\b.*nan.*\(0,\)"),
+        ("3-D, (1, 1, 2)", args(ones(1, 1, 2), ones(1, 1, 2)), r"^logits\b.*1-D or 2-D.*\(1, 1, 2"),
+        ("targets of 2", args(LOGITS, 2 * ONE_HOT), r"^y_true\b.*\[0, 1\].*0\.0.*2\.0"),
+        ("targets summing to 1.2", args(LOGITS, 0.4 * ones(2, 3)), r"y_true.*sum.*1\.2"),
+        ("float16", args(HALVES16, HALVES16 * 2), r"float16.*float32 or float64", TypeError),
+    ],
+    "softmax_cross_entropy_gradient": [
+        *pair_rows(softmax_cross_entropy_gradient, "logits"),
+        *class_rows(softmax_cross_entropy_gradient, "logits"),
+        ("inf logit at 0", args(arr(INF, 0.0), arr(1.0, 0.0)), r"^logits\b.*inf.*\(0,\)"),
+        ("targets summing to 0", args(LOGITS, zeros(2, 3)), r"y_true.*sum.*0\.0"),
+    ],
+    "softmax_cross_entropy_and_gradient": [
+        ("(3,) vs (3, 1)", args(V3, COL3), r"logits\.shape=\(3,\).*y_true\.shape=\(3, 1\)"),
+        ("NaN logits", args(arr(NAN, 0.0), arr(1.0, 0.0)), r"^logits\b.*nan.*\(0,\)"),
+        ("targets of 2", args(LOGITS, 2 * ONE_HOT), r"^y_true\b.*\[0, 1\]"),
+    ],
+    "log_softmax": [
+        ("NaN", args(arr(NAN, 0.0)), r"^z\b.*nan.*\(0,\)"),
+        ("-inf", args(arr(-INF, 0.0)), r"^z\b.*finite.*-inf"),
+        *non_finite(lambda v: log_softmax(arr(0.5, v, 0.25)), r"^z\b.*finite.*\(1,\)"),
+        ("empty", args(zeros(2, 0)), r"^z\b.*empty.*\(2, 0\)"),
+        ("3-D", args(zeros(1, 1, 1)), r"^z\b.*1-D or 2-D"),
+    ],
+}
+# fmt: on
+test_bad_input = bad_input_test(BAD_INPUT)

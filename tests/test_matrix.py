@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nnmath import linear, matmul_loops
+from tests.support import NAN, args, bad_input_test, non_finite, ones, zeros
 
 SEEDS = [0, 1, 2]
 # (B, n, k): single entries, a row, a column, an outer product, rectangular and square
@@ -65,29 +66,6 @@ def test_inputs_are_not_modified():
     assert np.array_equal(A, A0) and np.array_equal(B, B0)
 
 
-@pytest.mark.parametrize(
-    "a_shape, b_shape", [((2, 3), (4, 2)), ((1, 5), (4, 1)), ((3, 3), (2, 3))]
-)
-def test_inner_dimension_mismatch_names_both_shapes(a_shape, b_shape):
-    with pytest.raises(ValueError) as error:
-        matmul_loops(np.ones(a_shape), np.ones(b_shape))
-    assert f"A.shape={a_shape}" in str(error.value)
-    assert f"B.shape={b_shape}" in str(error.value)
-
-
-@pytest.mark.parametrize(
-    "a_shape, b_shape", [((3,), (3, 2)), ((2, 3), (3,)), ((1, 2, 3), (3, 2))]
-)
-def test_matmul_loops_needs_matrices(a_shape, b_shape):
-    with pytest.raises(ValueError, match="must be 2-D"):
-        matmul_loops(np.ones(a_shape), np.ones(b_shape))
-
-
-def test_matmul_loops_rejects_complex():
-    with pytest.raises(TypeError, match="must hold real numbers"):
-        matmul_loops(np.ones((2, 2), dtype=complex), np.ones((2, 2)))
-
-
 # ---- linear: Z = X W + b (forward only; the backward pass is tested with the layers) ----
 
 
@@ -140,21 +118,41 @@ def test_linear_keeps_the_float_dtype(dtype):
     )
 
 
-def test_linear_rejects_a_width_mismatch_naming_both_shapes():
-    with pytest.raises(ValueError) as error:
-        linear(np.ones((4, 3)), np.ones((5, 2)), np.zeros(2))
-    assert "X.shape=(4, 3)" in str(error.value) and "W.shape=(5, 2)" in str(error.value)
+# ---- bad input: one row a case (tests/support.py) -------------------------------------
 
+# inputs only read by the calls below
+X34, X42, X43 = ones(3, 4), ones(4, 2), ones(4, 3)
+W25, W43, B2, B5 = ones(2, 5), ones(4, 3), zeros(2), zeros(5)
 
-@pytest.mark.parametrize("b_shape", [(3, 1), (1, 3), (2,), (4,)])
-def test_linear_rejects_a_bias_of_the_wrong_shape(b_shape):
-    # (3, 1) would broadcast without error here (B = k = 3) and add b_i to row i
-    with pytest.raises(ValueError) as error:
-        linear(np.ones((3, 4)), np.ones((4, 3)), np.ones(b_shape))
-    assert str(b_shape) in str(error.value)
-
-
-@pytest.mark.parametrize("x_shape", [(3,), (2, 3, 4)])
-def test_linear_needs_a_2d_batch(x_shape):
-    with pytest.raises(ValueError, match="X must be 2-D"):
-        linear(np.ones(x_shape), np.ones((3, 2)), np.zeros(2))
+# fmt: off
+BAD_INPUT = {
+    "matmul_loops": [
+        ("3 vs 2", args(ones(2, 3), ones(2, 2)), r"A\.shape=\(2, 3\).*B\.shape=\(2, 2\).*3 != 2"),
+        ("3 vs 4", args(ones(2, 3), ones(4, 2)), r"A\.shape=\(2, 3\).*B\.shape=\(4, 2\)"),
+        ("5 vs 4", args(ones(1, 5), ones(4, 1)), r"A\.shape=\(1, 5\).*B\.shape=\(4, 1\)"),
+        ("3 vs 2, square", args(ones(3, 3), ones(2, 3)), r"A\.shape=\(3, 3\).*B\.shape=\(2, 3\)"),
+        ("A is 1-D", args(ones(3), ones(3, 1)), r"^A\b.*2-D.*\(3,\)"),
+        ("A is 1-D, B fits", args(ones(3), ones(3, 2)), r"^A\b.*2-D.*\(3,\)"),
+        ("B is 1-D", args(ones(2, 3), ones(3)), r"^B\b.*2-D.*\(3,\)"),
+        ("A is 3-D", args(ones(1, 2, 3), ones(3, 2)), r"^A\b.*2-D.*\(1, 2, 3\)"),
+        ("complex A", args(np.ones((2, 2), complex), ones(2, 2)), r"^A\b.*real numbers", TypeError),
+        ("complex B", args(ones(1, 1), [[1j]]), r"^B\b.*real numbers", TypeError),
+    ],
+    "linear": [
+        ("X 3 wide, W 2 high", args(X43, W25, B5), r"^X has 3.*W expects 2.*\(4, 3\).*\(2, 5\)"),
+        ("X 3 wide, W 5 high", args(X43, ones(5, 2), B2), r"X\.shape=\(4, 3\).*W\.shape=\(5, 2\)"),
+        ("b (4,), not (5,)", args(X42, W25, zeros(4)), r"^b\b.*\(5,\).*\(2, 5\).*\(4,\)"),
+        ("b (2,)", args(X34, W43, ones(2)), r"^b\b.*\(3,\).*\(2,\)"),
+        ("b (4,)", args(X34, W43, ones(4)), r"^b\b.*\(3,\).*\(4,\)"),
+        ("b a row", args(X42, W25, zeros(1, 5)), r"^b\b.*1-D.*\(1, 5\)"),
+        ("b (1, 3)", args(X34, W43, ones(1, 3)), r"^b\b.*1-D.*\(1, 3\)"),
+        # (3, 1) would broadcast without error here (B = k = 3) and add b_i to row i
+        ("b a column", args(X34, W43, ones(3, 1)), r"^b\b.*1-D.*\(3, 1\)"),
+        ("X one sample", args(ones(2), W25, B5), r"^X\b.*2-D.*\(2,\)"),
+        ("X 3-D", args(ones(2, 3, 4), ones(3, 2), B2), r"^X\b.*2-D.*\(2, 3, 4\)"),
+        ("NaN in W", args(ones(1, 1), [[NAN]], zeros(1)), r"^W\b.*finite"),
+        *non_finite(lambda v: linear([[0.5, v, 0.25]], ones(3, 2), B2), r"^X\b.*finite"),
+    ],
+}
+# fmt: on
+test_bad_input = bad_input_test(BAD_INPUT)

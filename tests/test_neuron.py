@@ -18,6 +18,17 @@ from nnmath import (
     tanh,
     tanh_derivative,
 )
+from tests.support import (
+    COL3,
+    INF,
+    NAN,
+    V3,
+    args,
+    arr,
+    bad_input_test,
+    non_finite,
+    ones,
+)
 
 SEEDS = [0, 1, 2]
 SIZES = [1, 3, 10]
@@ -126,54 +137,37 @@ def test_a_dense_layer_is_neurons_in_its_columns(seed):
             )
 
 
-@pytest.mark.parametrize(
-    "x_shape, w_shape",
-    [((3,), (2,)), ((1,), (4,)), ((5,), (6,))],
-    ids=["3-vs-2", "1-vs-4", "5-vs-6"],
-)
-def test_length_mismatch_names_both_shapes(x_shape, w_shape):
-    with pytest.raises(ValueError) as error:
-        neuron(np.ones(x_shape), np.ones(w_shape), 0.0)
-    assert f"x.shape={x_shape}" in str(error.value)
-    assert f"w.shape={w_shape}" in str(error.value)
-
-
-@pytest.mark.parametrize("bad", ["x", "w"])
-def test_a_column_is_not_a_vector(bad):
-    column, vector = np.ones((3, 1)), np.ones(3)
-    x, w = (column, vector) if bad == "x" else (vector, column)
-    with pytest.raises(ValueError, match=r"\(3, 1\)"):
-        neuron(x, w, 0.0)
-
-
-def test_a_batch_is_rejected():
-    with pytest.raises(ValueError, match=r"x must be 1-D, got shape \(2, 3\)"):
-        neuron(np.ones((2, 3)), np.ones(3), 0.0)
-
-
-@pytest.mark.parametrize("b", [np.array([1.0]), "1.0", None, True])
-def test_bias_must_be_a_real_number(b):
-    with pytest.raises(TypeError, match="b must be a real number"):
-        neuron([1.0], [1.0], b)
-
-
-@pytest.mark.parametrize("b", [math.inf, math.nan])
-def test_bias_must_be_finite(b):
-    with pytest.raises(ValueError, match="b must be finite"):
-        neuron([1.0], [1.0], b)
-
-
-def test_complex_input_is_rejected():
-    with pytest.raises(TypeError, match="x must hold real numbers"):
-        neuron(np.array([1j]), np.array([1.0]), 0.0)
-
-
 def test_a_weighted_sum_beyond_the_float_range_is_an_error_not_a_warning():
     with pytest.raises(ValueError, match=r"w @ x \+ b is inf.*float64 range"):
         neuron([1e308, 1e308], [1.0, 1.0], 0.0)
     assert neuron([1e300, -1e300], [1.0, 1.0], 0.0) == 0.5  # large but exact
 
 
-def test_an_empty_input_is_refused():
-    with pytest.raises(ValueError, match="x must not be empty"):
-        neuron([], [], 0.0)
+# ---- bad input: one row a case (tests/support.py) -------------------------------------
+
+# fmt: off
+BAD_INPUT = {
+    "neuron": [
+        ("x is a column", args(COL3, V3, 0.0), r"^x\b.*1-D.*\(3, 1\)"),
+        ("w is a column", args(V3, COL3, 0.0), r"^w\b.*\(3, 1\)"),
+        ("x is a batch", args(ones(2, 3), ones(3), 0.0), r"^x\b.*1-D.*\(2, 3\)"),
+        ("3 vs 2", args(V3, V3[:2], 0.0), r"x\.shape=\(3,\).*w\.shape=\(2,\)"),
+        ("1 vs 4", args(ones(1), ones(4), 0.0), r"x\.shape=\(1,\).*w\.shape=\(4,\)"),
+        ("5 vs 6", args(ones(5), ones(6), 0.0), r"x\.shape=\(5,\).*w\.shape=\(6,\)"),
+        ("x is empty", args([], [], 0.0), r"^x must not be empty"),
+        ("x is complex", args(arr(1j), arr(1.0), 0.0), r"^x\b.*real numbers", TypeError),
+        ("x holds NaN", args(arr(1.0, NAN), ones(2), 0.0), r"^x\b.*nan.*\(1,\)"),
+        ("w holds inf", args(ones(2), arr(INF, 1.0), 0.0), r"^w\b.*inf.*\(0,\)"),
+        *non_finite(lambda v: neuron(arr(0.5, v, 0.25), ones(3), 0.0), r"^x must be finite"),
+        ("b is an array", args(V3, V3, V3), r"^b\b.*real number.*ndarray", TypeError),
+        ("b is a 1-array", args([1.0], [1.0], arr(1.0)), r"^b\b.*ndarray", TypeError),
+        ("b is a string", args([1.0], [1.0], "1.0"), r"^b\b.*real number.*str", TypeError),
+        ("b is None", args([1.0], [1.0], None), r"^b\b.*NoneType", TypeError),
+        ("b is a bool", args([1.0], [1.0], True), r"^b\b.*bool", TypeError),
+        ("b is NaN", args(V3, V3, NAN), r"^b\b.*finite.*nan"),
+        ("b is inf", args([1.0], [1.0], INF), r"^b\b.*finite.*inf"),
+        ("activation a name", args(V3, V3, 0, activation="relu"), r"^activation .*relu", TypeError),
+    ],
+}
+# fmt: on
+test_bad_input = bad_input_test(BAD_INPUT)

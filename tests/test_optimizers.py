@@ -8,6 +8,17 @@ import numpy as np
 import pytest
 
 from nnmath import SGD, Adam, mlp, one_hot, train_step
+from tests.support import (
+    COL3,
+    INF,
+    NAN,
+    args,
+    arr,
+    bad_input_test,
+    ones,
+    read_only,
+    zeros,
+)
 
 SEEDS = [0, 1, 2]
 SHAPE_SETS = [
@@ -28,6 +39,15 @@ def _gradient_of(params, targets, scales, rng):
         s * (p - t) + 0.1 * rng.normal(size=p.shape)
         for p, t, s in zip(params, targets, scales)
     ]
+
+
+def _same_noise(rng, params, reference, targets, scales):
+    """The gradients at ``params`` and at ``reference``, with the same noise drawn for both."""
+    seed = int(rng.integers(2**32))
+    return tuple(
+        _gradient_of(at, targets, scales, np.random.default_rng(seed))
+        for at in (params, reference)
+    )
 
 
 # ---------------------------------------------------------------- SGD
@@ -61,11 +81,7 @@ def test_momentum_matches_an_independent_loop(mu, seed):
     scales = [1.0, 3.0, 0.5, 2.0]
     opt = SGD(learning_rate=lr, momentum=mu)
     for _ in range(50):
-        noise_seed = int(rng.integers(2**32))
-        grads = _gradient_of(params, targets, scales, np.random.default_rng(noise_seed))
-        ref_grads = _gradient_of(
-            reference, targets, scales, np.random.default_rng(noise_seed)
-        )
+        grads, ref_grads = _same_noise(rng, params, reference, targets, scales)
         opt.step(params, grads)
         for k in range(
             len(shapes)
@@ -134,11 +150,7 @@ def test_adam_matches_kingma_ba_algorithm_1(shapes, hyper, seed):
     targets = _random_params(rng, shapes)
     scales = list(np.geomspace(1e-2, 1e2, len(shapes)))
     for _ in range(120):
-        noise_seed = int(rng.integers(2**32))
-        grads = _gradient_of(params, targets, scales, np.random.default_rng(noise_seed))
-        ref_grads = _gradient_of(
-            references, targets, scales, np.random.default_rng(noise_seed)
-        )
+        grads, ref_grads = _same_noise(rng, params, references, targets, scales)
         opt.step(params, grads)
         references = [a.update(r, g) for a, r, g in zip(algos, references, ref_grads)]
     assert opt.t == 120
@@ -195,76 +207,16 @@ def test_biases_are_updated(optimizer):
 # ---------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
-def test_mismatched_list_lengths_raise(make):
-    with pytest.raises(ValueError, match="2 parameters but 1 gradients"):
-        make().step([np.zeros(2), np.zeros(3)], [np.zeros(2)])
-
-
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
-def test_mismatched_shapes_raise_naming_both(make):
-    with pytest.raises(
-        ValueError, match=r"params\[1\]\.shape=\(3,\) but grads\[1\]\.shape=\(3, 1\)"
-    ):
-        make().step([np.zeros(2), np.zeros(3)], [np.zeros(2), np.zeros((3, 1))])
-
-
-@pytest.mark.parametrize("make", [lambda: SGD(0.1, momentum=0.5), lambda: Adam()])
-def test_changing_parameter_shapes_between_steps_raises(make):
-    opt = make()
-    opt.step([np.zeros(2)], [np.ones(2)])
-    with pytest.raises(ValueError, match="one optimizer per list"):
-        opt.step([np.zeros(3)], [np.ones(3)])
-
-
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
-def test_non_float_parameters_raise_type_error(make):
-    with pytest.raises(TypeError, match="float numpy array"):
-        make().step([[1.0, 2.0]], [np.ones(2)])
-    with pytest.raises(TypeError, match="float numpy array"):
-        make().step([np.array([1, 2])], [np.ones(2)])
-
-
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_non_finite_gradients_raise_and_leave_params_alone(make, bad):
-    p = np.ones(3)
-    with pytest.raises(ValueError, match="NaN or inf"):
-        make().step([p], [np.array([0.0, bad, 0.0])])
-    assert np.array_equal(p, np.ones(3))
-
-
-@pytest.mark.parametrize("lr", [0, 0.0, -1e-3])
-def test_non_positive_learning_rate_raises(lr):
-    with pytest.raises(ValueError, match="learning_rate must be > 0"):
-        SGD(lr)
-    with pytest.raises(ValueError, match="learning_rate must be > 0"):
-        Adam(learning_rate=lr)
-
-
-@pytest.mark.parametrize("beta", [1.0, 1.5, -0.1])
-@pytest.mark.parametrize("name", ["beta1", "beta2"])
-def test_beta_outside_unit_interval_raises(name, beta):
-    with pytest.raises(ValueError, match=rf"{name} must be in \[0, 1\)"):
-        Adam(**{name: beta})
-
-
-@pytest.mark.parametrize("mu", [1.0, -0.5])
-def test_momentum_outside_unit_interval_raises(mu):
-    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\)"):
-        SGD(0.1, momentum=mu)
-
-
-@pytest.mark.parametrize("eps", [0.0, -1e-8])
-def test_non_positive_epsilon_raises(eps):
-    with pytest.raises(ValueError, match="epsilon must be > 0"):
-        Adam(epsilon=eps)
-
-
-@pytest.mark.parametrize("bad", ["0.1", None, True])
-def test_non_numeric_hyper_parameters_raise_type_error(bad):
-    with pytest.raises(TypeError, match="learning_rate must be a real number"):
-        Adam(learning_rate=bad)
+@pytest.mark.parametrize(
+    "make", [lambda: SGD(0.1), lambda: Adam()], ids=["SGD", "Adam"]
+)
+@pytest.mark.parametrize("bad", [NAN, INF])
+def test_a_refused_step_changes_nothing(make, bad):
+    """The checks run before any update: a refused step leaves every parameter as it was."""
+    params = [np.ones(2), np.ones(3)]
+    with pytest.raises(ValueError, match=r"grads\[1\] contains NaN or inf"):
+        make().step(params, [np.ones(2), np.array([1.0, bad, 1.0])])
+    assert all(np.array_equal(p, np.ones_like(p)) for p in params)
 
 
 # --- state belongs to parameter arrays, not to shapes (issue 9) -----------------------
@@ -303,7 +255,76 @@ def test_adam_refuses_a_gradient_whose_square_overflows():
     assert np.all(np.isfinite(w)) and w[0] < 0
 
 
-@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam()])
-def test_float16_parameters_are_refused(make):
-    with pytest.raises(TypeError, match="float32 or float64"):
-        make().step([np.zeros(2, np.float16)], [np.ones(2, np.float16)])
+# ---- bad input: one row a case (tests/support.py) -------------------------------------
+
+
+def step_rows(make, prefix=""):
+    """What ``step`` refuses, for an optimizer made by ``make()`` (ids start with ``prefix``)."""
+
+    def step(params, grads, optimizer=make):
+        return lambda: optimizer().step(params, grads)
+
+    def stepped():
+        optimizer = make()
+        optimizer.step([zeros(3)], [ones(3)])
+        return optimizer
+
+    f16 = np.float16
+    # fmt: off
+    rows = [
+        ("2 params, 1 grad", step([zeros(3), zeros(2)], [ones(3)]), r"^params and grads\b.*2.*1"),
+        ("(3,) vs (3, 1)", step([zeros(3)], [ones(3, 1)]), r"params\[0\]\.shape=\(3,\).*\(3, 1\)"),
+        ("2nd shape", step([zeros(2), zeros(3)], [ones(2), COL3]), r"params\[1\]\.shape=\(3,\)"),
+        ("NaN", step([zeros(3)], [arr(0, NAN, 1)]), r"^grads\[0\] .*NaN or inf.*params\[0\]"),
+        ("inf, 2nd", step([zeros(2), zeros(1)], [ones(2), arr(INF)]), r"^grads\[1\] .*NaN or inf"),
+        ("-inf", step([zeros(3)], [arr(0.5, -INF, 0.25)]), r"^grads\[0\] .*NaN or inf"),
+        ("a bare array", step(zeros(3), ones(3)), r"^params\b.*list.*ndarray", TypeError),
+        ("integer param", step([np.zeros(3, int)], [ones(3)]), r"^params\[0\].*float", TypeError),
+        ("list param", step([[0.0, 0.0]], [ones(2)]), r"^params\[0\].*float.*list", TypeError),
+        ("float16 param", step([np.zeros(2, f16)], [np.ones(2, f16)]), r"float16", TypeError),
+        ("complex", step([zeros(2)], [arr(1j, 0)]), r"^grads\[0\] .*real.*complex", TypeError),
+        ("reshaped", step([zeros(4)], [ones(4)], stepped), r"\[\(3,\)\].*\[\(4,\)\].*one optim"),
+    ]
+    # fmt: on
+    return [(prefix + what, *rest) for what, *rest in rows]
+
+
+def read_only_second(optimizer):
+    return lambda: optimizer.step([ones(2), read_only(2)], [ones(2)] * 2)
+
+
+# fmt: off
+BAD_INPUT = {
+    "SGD": [
+        ("read-only parameter", read_only_second(SGD(0.1)), r"^params\[1\] is read-only"),
+        ("learning rate 0", args(0), r"^learning_rate\b.*> 0.*0\.0"),
+        ("learning rate 0.0", args(0.0), r"^learning_rate\b.*> 0.*0\.0"),
+        ("learning rate -0.1", args(-0.1), r"^learning_rate\b.*> 0.*-0\.1"),
+        ("learning rate -1e-3", args(-1e-3), r"^learning_rate\b.*> 0.*-0\.001"),
+        ("learning rate NaN", args(NAN), r"^learning_rate\b.*finite.*nan"),
+        ("learning rate a string", args("0.1"), r"^learning_rate\b.*real number.*str", TypeError),
+        ("momentum 1", args(0.1, momentum=1.0), r"^momentum\b.*\[0, 1\).*1\.0"),
+        ("momentum -0.5", args(0.1, momentum=-0.5), r"^momentum\b.*\[0, 1\).*-0\.5"),
+    ],
+    "SGD.step": step_rows(lambda: SGD(0.1, momentum=0.9)) + step_rows(lambda: SGD(0.1), "mu 0: "),
+    "Adam": [
+        ("read-only parameter", read_only_second(Adam()), r"^params\[1\] is read-only"),
+        ("learning rate 0", args(learning_rate=0), r"^learning_rate\b.*> 0.*0\.0"),
+        ("learning rate -1e-3", args(learning_rate=-1e-3), r"^learning_rate\b.*> 0.*-0\.001"),
+        ("learning rate '0.1'", args(learning_rate="0.1"), r"^learning_rate\b.*str", TypeError),
+        ("learning rate None", args(learning_rate=None), r"^learning_rate\b.*NoneType", TypeError),
+        ("learning rate True", args(learning_rate=True), r"^learning_rate\b.*bool", TypeError),
+        ("beta1 1", args(beta1=1.0), r"^beta1\b.*\[0, 1\).*1\.0"),
+        ("beta1 1.5", args(beta1=1.5), r"^beta1\b.*\[0, 1\).*1\.5"),
+        ("beta1 -0.1", args(beta1=-0.1), r"^beta1\b.*\[0, 1\).*-0\.1"),
+        ("beta1 True", args(beta1=True), r"^beta1\b.*real number.*bool", TypeError),
+        ("beta2 1", args(beta2=1.0), r"^beta2\b.*\[0, 1\).*1\.0"),
+        ("beta2 1.5", args(beta2=1.5), r"^beta2\b.*\[0, 1\).*1\.5"),
+        ("beta2 -0.1", args(beta2=-0.1), r"^beta2\b.*\[0, 1\).*-0\.1"),
+        ("epsilon 0", args(epsilon=0.0), r"^epsilon\b.*> 0.*0\.0"),
+        ("epsilon -1e-8", args(epsilon=-1e-8), r"^epsilon\b.*> 0.*-1e-08"),
+    ],
+    "Adam.step": step_rows(Adam),
+}
+# fmt: on
+test_bad_input = bad_input_test(BAD_INPUT)

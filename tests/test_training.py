@@ -10,14 +10,23 @@ from nnmath import (
     Adam,
     Dense,
     accuracy,
-    check_gradient,
     minibatches,
     mlp,
     one_hot,
     softmax_cross_entropy,
-    softmax_cross_entropy_gradient,
     train_epoch,
     train_step,
+)
+from tests.support import (
+    NAN,
+    args,
+    arr,
+    bad_input_test,
+    gen,
+    model,
+    non_finite,
+    ones,
+    zeros,
 )
 
 SEEDS = [0, 1, 2]
@@ -44,20 +53,6 @@ def test_one_hot_rows_pick_out_the_label(seed, num_classes):
     assert set(np.unique(Y)) <= {0.0, 1.0}
 
 
-@pytest.mark.parametrize(
-    "labels, error, match",
-    [
-        ([0.0, 1.0], TypeError, "integers"),
-        ([0, 3], ValueError, "num_classes"),
-        ([-1, 0], ValueError, ">= 0"),
-        ([[0, 1]], ValueError, "1-D"),
-    ],
-)
-def test_one_hot_rejects_bad_labels(labels, error, match):
-    with pytest.raises(error, match=match):
-        one_hot(np.array(labels), 3)
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 def test_accuracy_is_the_fraction_of_correct_argmaxes(seed):
     rng = np.random.default_rng(seed)
@@ -66,13 +61,6 @@ def test_accuracy_is_the_fraction_of_correct_argmaxes(seed):
     expected = sum(int(np.argmax(row) == lab) for row, lab in zip(scores, labels)) / 50
     assert accuracy(scores, labels) == expected
     assert accuracy(scores, np.argmax(scores, axis=1)) == 1.0
-
-
-def test_accuracy_rejects_mismatched_rows_and_1d_scores():
-    with pytest.raises(ValueError, match="rows"):
-        accuracy(np.zeros((3, 2)), np.array([0, 1]))
-    with pytest.raises(ValueError, match="2-D"):
-        accuracy(np.zeros(3), np.array([0, 1, 0]))
 
 
 # --- minibatches -------------------------------------------------------------------------
@@ -97,12 +85,6 @@ def test_minibatches_follow_the_generator():
     assert not np.array_equal(np.concatenate(first), np.arange(50))  # shuffled
 
 
-@pytest.mark.parametrize("batch_size", [0, -2, 2.5, True, "8"])
-def test_minibatches_reject_bad_batch_sizes(batch_size):
-    with pytest.raises(ValueError, match="batch_size"):
-        minibatches(10, batch_size, np.random.default_rng(0))
-
-
 # --- mlp -----------------------------------------------------------------------------------
 
 
@@ -120,11 +102,6 @@ def test_mlp_layers_widths_and_activations(sizes, activation):
     assert model.forward(np.zeros((3, sizes[0]))).shape == (3, sizes[-1])
 
 
-def test_mlp_needs_an_input_and_an_output_width():
-    with pytest.raises(ValueError, match="at least"):
-        mlp([5], "relu", np.random.default_rng(0))
-
-
 def test_mlp_is_reproducible_from_the_generator():
     a = mlp([4, 6, 2], "relu", np.random.default_rng(7))
     b = mlp([4, 6, 2], "relu", np.random.default_rng(7))
@@ -132,18 +109,6 @@ def test_mlp_is_reproducible_from_the_generator():
 
 
 # --- train_step and train_epoch ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
-def test_network_gradients_match_finite_differences(seed, activation):
-    # the whole chain train_step relies on: logits -> fused loss gradient -> backward
-    _, X, _, Y = toy_problem(seed, n=6)
-    model = mlp([5, 7, 3], activation, np.random.default_rng(seed + 10))
-    model.backward(softmax_cross_entropy_gradient(model.forward(X), Y))
-    loss = lambda _: softmax_cross_entropy(model.forward(X), Y)
-    for param, grad in zip(model.parameters(), [g.copy() for g in model.gradients()]):
-        assert check_gradient(loss, param, grad) < 1e-7
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -178,15 +143,6 @@ def test_one_train_step_is_one_adam_time_step():
         assert adam.t == expected  # six parameter arrays, still one step
 
 
-def test_train_step_rejects_targets_of_the_wrong_width():
-    rng, X, _, _ = toy_problem(0)
-    model = mlp([5, 4, 3], "relu", rng)
-    with pytest.raises(ValueError, match="shape"):
-        train_step(
-            model, SGD(learning_rate=0.1), X, one_hot(np.zeros(len(X), dtype=int), 4)
-        )
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 def test_train_epoch_returns_the_size_weighted_mean_batch_loss(seed):
     _, X, _, Y = toy_problem(seed, n=10)
@@ -204,15 +160,13 @@ def test_train_epoch_returns_the_size_weighted_mean_batch_loss(seed):
     assert loss == pytest.approx(start, rel=1e-9)  # batches of 4, 4, 2 weighted 4, 4, 2
 
 
-def test_train_epoch_is_reproducible_and_checks_rows():
+def test_train_epoch_is_reproducible():
     runs = []
     for _ in range(2):
         rng, X, _, Y = toy_problem(5)
         model = mlp([5, 8, 3], "relu", rng)
         runs.append(train_epoch(model, Adam(0.01), X, Y, batch_size=5, rng=rng))
     assert runs[0] == runs[1]
-    with pytest.raises(ValueError, match="rows"):
-        train_epoch(model, Adam(), X, Y[:-1], batch_size=5, rng=rng)
 
 
 # --- the digits run shown on the "Putting it all together" page ---------------------------
@@ -288,20 +242,6 @@ def test_digits_script_runs_on_its_own_and_prints_the_test_accuracy(digits, tmp_
 # --- what a new user tried (issue 9) ---------------------------------------------------
 
 
-def test_train_epoch_on_no_data_is_a_clear_error():
-    model, rng = mlp([3, 2], None, np.random.default_rng(0)), np.random.default_rng(1)
-    with pytest.raises(ValueError, match="X must not be empty"):
-        train_epoch(model, SGD(0.1), np.zeros((0, 3)), np.zeros((0, 2)), 4, rng)
-
-
-def test_train_step_without_a_model_names_it():
-    with pytest.raises(TypeError, match="model must be a Sequential, got NoneType"):
-        train_step(None, SGD(0.1), np.ones((2, 3)), np.eye(2))
-    model = mlp([3, 2], None, np.random.default_rng(0))
-    with pytest.raises(TypeError, match="optimizer must be an SGD or Adam, got str"):
-        train_step(model, "adam", np.ones((2, 3)), np.eye(2))
-
-
 # --- a non-finite loss stops the step before any weight changes (review of issue 9) ----
 
 
@@ -357,3 +297,77 @@ def test_forward_keeps_its_own_copy_of_x():
     layer.backward(np.ones_like(out))
     expected.backward(np.ones_like(out))
     np.testing.assert_array_equal(layer.grad_weights, expected.grad_weights)
+
+
+# ---- bad input: one row a case (tests/support.py) -------------------------------------
+
+
+def step_of(**change):
+    """train_step of a 3-4-2 model on a batch of two, with ``change`` to its arguments."""
+    kw = dict(model=model(), optimizer=SGD(0.1), X=ones(2, 3), Y=np.eye(2)) | change
+    return args(*kw.values())
+
+
+def epoch_of(**change):
+    """train_epoch with batches of 2 on two samples, with ``change`` to its arguments."""
+    kw = (
+        dict(model=model(), optimizer=SGD(0.1), X=ones(2, 3), Y=np.eye(2), batch_size=2)
+        | change
+    )
+    return args(*kw.values(), gen())
+
+
+# fmt: off
+BAD_INPUT = {
+    "one_hot": [
+        ("num_classes None", args([0, 1], None), r"^num_classes\b.*positive integer.*None"),
+        ("num_classes 0", args([], 0), r"^num_classes\b.*positive integer.*0"),
+        ("float labels", args(arr(0.0, 1.0), 2), r"^labels\b.*integers.*float64", TypeError),
+        ("label 3 of 3 classes", args(np.array([0, 3]), 3), r"^labels\b.*num_classes=3.*got 3"),
+        ("label -1", args(np.array([-1, 0]), 3), r"^labels\b.*>= 0.*-1"),
+        ("a column of labels", args([[0], [1]], 2), r"^labels\b.*1-D.*\(2, 1\)"),
+        ("a row of labels", args(np.array([[0, 1]]), 3), r"^labels\b.*1-D.*\(1, 2\)"),
+    ],
+    "accuracy": [
+        ("rows differ", args(ones(3, 2), [0, 1]), r"^scores has 3 rows but labels has 2"),
+        ("1-D scores", args(ones(3), [0]), r"^scores\b.*2-D.*\(3,\)"),
+        ("NaN scores", args(np.array([[NAN, 0.0]]), [0]), r"^scores\b.*finite"),
+        *non_finite(lambda v: accuracy(arr(0.5, v, 0.25)[None, :], [0]), r"^scores\b.*finite"),
+        ("empty", args(zeros(0, 2), []), r"^scores\b.*empty.*\(0, 2\)"),
+        ("label 2 of 2 classes", args(ones(1, 2), [2]), r"^labels\b.*num_classes=2.*got 2"),
+    ],
+    "minibatches": [
+        ("batch_size 0", args(10, 0, gen()), r"^batch_size\b.*positive integer.*0"),
+        ("batch_size -2", args(10, -2, gen()), r"^batch_size\b.*-2"),
+        ("batch_size 2.0", args(10, 2.0, gen()), r"^batch_size\b.*2\.0"),
+        ("batch_size 2.5", args(10, 2.5, gen()), r"^batch_size\b.*2\.5"),
+        ("batch_size True", args(10, True, gen()), r"^batch_size\b.*True"),
+        ("batch_size '8'", args(10, "8", gen()), r"^batch_size\b.*'8'"),
+        ("n -1", args(-1, 2, gen()), r"^n\b.*non-negative integer.*-1"),
+        ("seed instead of rng", args(10, 2, 0), r"^rng\b.*Generator.*int", TypeError),
+    ],
+    "mlp": [
+        ("sizes None", args(None, "relu", gen()), r"^sizes\b.*list of .*NoneType", TypeError),
+        ("one size", args([3], "relu", gen()), r"^sizes\b.*at least.*\[3\]"),
+        ("one size of 5", args([5], "relu", gen()), r"^sizes\b.*at least.*\[5\]"),
+        ("zero width", args([3, 0, 2], "relu", gen()), r"^out_features\b.*0"),
+        ("unknown activation", args([3, 4, 2], "gelu", gen()), r"^activation\b.*'gelu'"),
+        ("unknown activation, 2 sizes", args([3, 2], "gelu", gen()), r"^activation\b.*'gelu'"),
+    ],
+    "train_step": [
+        ("labels", step_of(Y=arr(0, 1)), r"logits\.shape=\(2, 2\).*y_true\.shape=\(2,"),
+        ("4 classes", step_of(Y=np.eye(4)[:2]), r"logits\.shape=\(2, 2\).*y_true\.shape=\(2, 4"),
+        ("X of width 5, not 3", step_of(X=ones(2, 5)), r"expects 3 input features.*X with 5"),
+        ("no model", step_of(model=None), r"^model\b.*Sequential.*NoneType", TypeError),
+        ("a name", step_of(optimizer="adam"), r"^optimizer\b.*SGD or Adam.*str", TypeError),
+    ],
+    "train_epoch": [
+        ("X a scalar", epoch_of(X=3.0), r"^X\b.*\(samples, features\).*float", TypeError),
+        ("Y a generator", epoch_of(Y=(row for row in np.eye(2))), r"^Y\b.*generator", TypeError),
+        ("5 rows of X, 4 of Y", epoch_of(X=ones(5, 3), Y=ones(4, 2) / 2), r"^X has 5 .*Y has 4"),
+        ("batch_size 0", epoch_of(batch_size=0), r"^batch_size\b.*0"),
+        ("no data", epoch_of(X=zeros(0, 3), Y=zeros(0, 2)), r"^X\b.*empty"),
+    ],
+}
+# fmt: on
+test_bad_input = bad_input_test(BAD_INPUT)
