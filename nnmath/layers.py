@@ -127,7 +127,7 @@ def linear_backward(X, W, dZ):
     r"""Gradients through [`linear`][nnmath.linear].
 
     $$
-    dX = dZ\,W^\top$, $dW = X^\top dZ$, $d\mathbf{b} = \mathbf{1}^\top dZ
+    dX = dZ\,W^\top, \qquad dW = X^\top dZ, \qquad d\mathbf{b} = \mathbf{1}^\top dZ
     $$
 
     Parameters

@@ -10,8 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 import nnmath
-from tests.conftest import mkdocs_build
-from tests.test_docs import nav_pages
+from tests.support import DOCS, mkdocs_build, nav_pages
 
 # Figures each page must contain, as inline SVG (aria-label fragments, case-insensitive).
 # Issue 3 lists them; the graphs of by-hand.md and backprop.md are drawn at build time too.
@@ -103,7 +102,7 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
     shutil.copytree(root, copy, ignore=skip)
     if (
         root / "node_modules"
-    ).is_dir():  # the self-hosted MathJax, if installed: share, don't copy
+    ).is_dir():  # KaTeX, which the build needs (npm ci): share, don't copy
         (copy / "node_modules").symlink_to(
             root / "node_modules", target_is_directory=True
         )
@@ -361,8 +360,6 @@ def test_the_checking_helpers_are_read_from_the_validation_module():
 
 def test_every_listing_of_the_pages_is_found(built_site):
     """The checks below see every listing: as many listing blocks as listing() calls."""
-    from tests.test_docs import DOCS
-
     calls = sum(
         p.read_text(encoding="utf8").count("print(listing(") for p in DOCS.glob("*.md")
     )
@@ -415,7 +412,6 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
     root = Path(__file__).resolve().parents[1]
     shutil.copytree(root / "nnmath", tmp_path / "pkg" / "nnmath")
     docs = tmp_path / "docs"
-    shutil.copytree(root / "docs" / "javascripts", docs / "javascripts")
     shutil.copytree(root / "docs" / "stylesheets", docs / "stylesheets")
     (docs / "index.md").write_text(
         '# t\n\n```{.python exec="on" result="text"}\nfrom nnmath import sigmoid_derivative\n'
@@ -432,9 +428,8 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
         "nav": [{"t": "index.md"}, {"API": "api.md"}],
         "hooks": [
             str(root / "docs" / "hooks" / h)
-            for h in ("vendored.py", "fresh_package.py")
+            for h in ("vendored.py", "math.py", "search_dialog.py", "fresh_package.py")
         ],
-        "theme": {"custom_dir": str(root / "docs" / "overrides")},
         "watch": [],
     }
     (tmp_path / "mkdocs.yml").write_text(json.dumps(config))

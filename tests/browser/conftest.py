@@ -1,8 +1,9 @@
 """Browser tests: the built site, served on 127.0.0.1, in Debian's Chromium driven by Playwright.
 
-The site is built once per session with ``mkdocs build --strict``, self-contained (MathJax and
-Mermaid copied from ``node_modules`` by ``docs/hooks/vendored.py``), and served by a small
-standard-library HTTP server on a free port of 127.0.0.1. Every request that would leave
+The site is built once per session with ``mkdocs build --strict`` (its math typeset by KaTeX
+during the build, docs/hooks/math.py) and served by a small standard-library HTTP server on
+a free port of 127.0.0.1 that compresses text with gzip, as static hosts (GitHub Pages) do,
+so the bytes counted are the bytes a reader downloads. Every request that would leave
 127.0.0.1 is aborted and recorded, so a test can assert that none was made.
 
 Without Chromium, Playwright or ``npm ci`` these tests skip and say what is missing; when the
@@ -12,13 +13,13 @@ with the browser tests silently skipped.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import io
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,7 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import mkdocs_build as shared_mkdocs_build
+from nnmath_site.math import MathSetupError, katex_version
+from tests.support import mkdocs_build as shared_mkdocs_build
+from tests.support import nav_pages as nav_files
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"  # screenshots and the per-page report (gitignored)
@@ -45,21 +48,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-TYPESET_TIMEOUT_MS = 20_000
-
-
-def _load_hook():
-    """docs/hooks/vendored.py, the module that wires MathJax and Mermaid into the site."""
-    spec = importlib.util.spec_from_file_location(
-        "nnmath_vendored_hook", ROOT / "docs/hooks/vendored.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # as MkDocs does: dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+# The hooks of mkdocs.yml, which a fixture site names again (its paths are relative).
+HOOKS = ("vendored.py", "math.py", "search_dialog.py", "fresh_package.py")
 
 
 def in_ci() -> bool:
@@ -83,46 +73,38 @@ def missing_browser() -> str | None:
     return None
 
 
-def missing_node_modules() -> str | None:
-    absent = [
-        item.package
-        for item in hook.VENDORED
-        if not (hook.NODE_MODULES / item.package).is_dir()
-    ]
-    if absent:
-        return f"node_modules lacks {', '.join(absent)} (run `npm ci`)"
-    return None
-
-
 @pytest.fixture(scope="session")
 def node_modules():
-    """node_modules after `npm ci`: the official MathJax and Mermaid packages."""
-    reason = missing_node_modules()
-    if reason:
-        unavailable(reason)
-    return hook.NODE_MODULES
+    """node_modules after `npm ci`: KaTeX, which the build runs to typeset the math."""
+    try:
+        katex_version(ROOT)
+    except MathSetupError as error:
+        unavailable(str(error))
+    return ROOT / "node_modules"
 
 
 # --------------------------------------------------------------------------- building sites
 
 
-def mkdocs_build(
-    config: Path, site: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
+def mkdocs_build(config: Path, site: Path, env: dict[str, str] | None = None):
     """Run `mkdocs build --strict` from the repository root (snippets resolve from there)."""
     return shared_mkdocs_build(config, site, env, cwd=ROOT)
 
 
-def write_fixture_site(directory: Path, pages: dict[str, str], site_url: str) -> Path:
-    """A small site that inherits mkdocs.yml (theme, Markdown extensions, hook, link checker).
+def write_fixture_site(
+    directory: Path,
+    pages: dict[str, str],
+    site_url: str,
+    hooks: Path = ROOT / "docs/hooks",
+) -> Path:
+    """A small site that inherits mkdocs.yml (theme, Markdown extensions, hooks, link checker).
 
     Only the pages differ: `pages` maps file names to Markdown, listed in the nav in order.
-    Returns the path of its configuration file.
+    `hooks` is the folder the hooks are taken from. Returns the path of its configuration.
     """
     docs = directory / "docs"
     docs.mkdir(parents=True)
-    for asset in ("javascripts", "stylesheets"):
-        shutil.copytree(ROOT / "docs" / asset, docs / asset)
+    shutil.copytree(ROOT / "docs" / "stylesheets", docs / "stylesheets")
     for name, text in pages.items():
         (docs / name).write_text(text, encoding="utf-8")
     config = {
@@ -132,11 +114,7 @@ def write_fixture_site(directory: Path, pages: dict[str, str], site_url: str) ->
         "docs_dir": str(docs),
         "nav": [{name.removesuffix(".md"): name} for name in pages],
         # Paths in mkdocs.yml are relative to it: give them again, absolute.
-        "hooks": [
-            str(ROOT / "docs/hooks" / name)
-            for name in ("vendored.py", "fresh_package.py")
-        ],
-        "theme": {"custom_dir": str(ROOT / "docs/overrides")},
+        "hooks": [str(hooks / name) for name in HOOKS],
         "watch": [],
     }
     path = directory / "mkdocs.yml"
@@ -146,10 +124,32 @@ def write_fixture_site(directory: Path, pages: dict[str, str], site_url: str) ->
 
 # --------------------------------------------------------------------------- serving
 
+COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".map", ".txt")
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves files as a static host does: text gzip-compressed when the browser accepts it."""
+
     def log_message(self, format, *args):
         pass
+
+    def send_head(self):
+        if "gzip" not in self.headers.get("Accept-Encoding", ""):
+            return super().send_head()
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to the folder's address
+            path = path / "index.html"
+        if path.suffix not in COMPRESSED or not path.is_file():
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -170,7 +170,7 @@ class SiteServer:
         self._thread.start()
 
     def _handler(self, *args, **kwargs):
-        return _QuietHandler(*args, directory=str(self.directory), **kwargs)
+        return _Handler(*args, directory=str(self.directory), **kwargs)
 
     def close(self):
         self._server.shutdown()
@@ -180,7 +180,7 @@ class SiteServer:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, node_modules):
-    """The real site, built self-contained and served: returns the server (`.base`, `.directory`).
+    """The real site, built and served: returns the server (`.base`, `.directory`).
 
     The port is chosen first because the site's URL must match it: Material's instant
     navigation only takes over links to pages listed in the sitemap, which holds full URLs.
@@ -188,11 +188,7 @@ def site(tmp_path_factory, node_modules):
     server = SiteServer()
     directory = tmp_path_factory.mktemp("browser-site") / "site"
     started = time.perf_counter()
-    result = mkdocs_build(
-        ROOT / "mkdocs.yml",
-        directory,
-        {"SITE_URL": server.base, hook.MODE_VARIABLE: "local"},
-    )
+    result = mkdocs_build(ROOT / "mkdocs.yml", directory, {"SITE_URL": server.base})
     log = result.stdout + result.stderr
     if result.returncode != 0 or "WARNING" in log:
         server.close()
@@ -207,8 +203,6 @@ def site(tmp_path_factory, node_modules):
 
 def nav_pages() -> list[tuple[str, str]]:
     """(title, URL path) of every page in mkdocs.yml's nav, in order."""
-    from tests.test_docs import nav_pages as nav_files
-
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     files = nav_files()
     titles = {
@@ -248,6 +242,7 @@ class Traffic:
     external: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    bytes: int = 0  # headers and (compressed) bodies of the finished responses
 
     def problems(self) -> list[str]:
         return (
@@ -257,14 +252,35 @@ class Traffic:
         )
 
 
+# Run in every page before its own scripts: the math as it stands at DOMContentLoaded, and
+# the sum of Chromium's layout-shift entries (those not caused by the reader's input).
+PAGE_PROBES = """
+window.__nnmathShift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!entry.hadRecentInput) window.__nnmathShift += entry.value;
+  }
+}).observe({ type: "layout-shift", buffered: true });
+document.addEventListener("DOMContentLoaded", () => {
+  const content = document.querySelector(".md-content");
+  window.__nnmathAtDCL = content && {
+    arithmatex: content.querySelectorAll(".arithmatex").length,
+    rendered: content.querySelectorAll(".arithmatex > .katex, .arithmatex > .katex-display")
+      .length,
+  };
+});
+"""
+
+
 def open_context(browser, base: str, allow=None, **options):
     """A fresh browser context whose requests outside `base` are aborted and recorded.
 
     `allow(route)` may answer a request outside `base` itself (it returns True when it did).
-    Returns (context, traffic).
+    Every page of the context runs PAGE_PROBES. Returns (context, traffic).
     """
     traffic = Traffic(base)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context.add_init_script(PAGE_PROBES)
 
     def outside(route):
         if allow is not None and allow(route):
@@ -279,8 +295,12 @@ def open_context(browser, base: str, allow=None, **options):
 
 
 def watch(page, traffic: Traffic):
-    """Record the page's requests, failed requests, HTTP errors and console errors."""
+    """Record the page's requests and their sizes, failed requests, HTTP and console errors."""
     page.on("request", lambda request: traffic.requests.append(request.url))
+
+    def finished(request):
+        sizes = request.sizes()
+        traffic.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
     def failed(request):
         if (
@@ -288,6 +308,7 @@ def watch(page, traffic: Traffic):
         ):  # aborted by open_context, reported as external
             traffic.failed.append(f"{request.url} ({request.failure})")
 
+    page.on("requestfinished", finished)
     page.on("requestfailed", failed)
     page.on(
         "response",
@@ -304,65 +325,33 @@ def watch(page, traffic: Traffic):
     return page
 
 
-# --------------------------------------------------------------------------- typesetting
+# --------------------------------------------------------------------------- math
 
-# Resolves once MathJax has typeset every formula of the current content, or says why not.
-WAIT_FOR_TYPESET = """
-async (timeout) => {
-  const deadline = performance.now() + timeout;
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  while (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) {
-    if (performance.now() > deadline) return "MathJax did not start";
-    await sleep(20);
-  }
-  const settled = await Promise.race([
-    MathJax.startup.promise.then(() => null, (error) => `MathJax failed: ${error}`),
-    sleep(Math.max(0, deadline - performance.now())).then(() => "MathJax did not finish"),
-  ]);
-  if (settled) return settled;
-  const pending = () => [...document.querySelectorAll(".md-content .arithmatex")]
-    .filter((el) => !el.querySelector("mjx-container")).length;
-  while (pending() > 0) {
-    if (performance.now() > deadline) return `${pending()} formulas never typeset`;
-    await sleep(20);
-  }
-  return null;
-}
-"""
-
-# Counts and errors of the typeset math, and any TeX left visible outside code.
+# Counts of the typeset math, and any TeX left visible outside code.
 MATH_REPORT = r"""
 () => {
   const content = document.querySelector(".md-content");
   const spans = [...content.querySelectorAll(".arithmatex")];
   const report = {
     arithmatex: spans.length,
-    containers: content.querySelectorAll("mjx-container").length,
-    untypeset: spans.filter((el) => el.querySelectorAll("mjx-container").length !== 1)
-      .map((el) => el.textContent.trim().slice(0, 120)),
-    merror: [...content.querySelectorAll("mjx-merror")]
-      .map((el) => el.getAttribute("data-mjx-error") || "merror"),
-    red_macros: [],
+    rendered: 0,
+    mathml: 0,
+    unrendered: [],
+    errors: [...content.querySelectorAll(".katex-error")].map((el) => el.title || "error"),
     raw_tex: [],
+    math_scripts: [...document.scripts].map((s) => s.src)
+      .filter((src) => /mathjax|katex|mermaid/i.test(src)),
   };
-  // Undefined macros are shown as their name in red (MathJax's noundefined extension).
-  if (window.MathJax && MathJax.startup && MathJax.startup.document) {
-    for (const item of MathJax.startup.document.math) {
-      let mml = "";
-      try {
-        mml = MathJax.startup.toMML(item.root);
-      } catch (error) {
-        report.merror.push(`unfinished (${error}) in ${item.math.slice(0, 80)}`);
-      }
-      for (const match of mml.matchAll(/<mtext mathcolor="red">([^<]*)<\/mtext>/g)) {
-        report.red_macros.push(`${match[1]} in ${item.math.slice(0, 80)}`);
-      }
-      if (mml.includes("<merror")) report.merror.push(`merror in ${item.math.slice(0, 80)}`);
-    }
+  for (const el of spans) {
+    const katex = el.querySelectorAll(".katex");
+    const html = el.querySelectorAll(".katex > .katex-html");
+    const mathml = el.querySelectorAll(".katex > .katex-mathml > math");
+    if (katex.length === 1 && html.length === 1) report.rendered += 1;
+    else report.unrendered.push(el.textContent.trim().slice(0, 120));
+    if (mathml.length === 1) report.mathml += 1;
   }
   const text = content.cloneNode(true);
-  text.querySelectorAll("pre, code, mjx-container, script, style, svg, .mermaid")
-    .forEach((el) => el.remove());
+  text.querySelectorAll("pre, code, .katex, script, style, svg").forEach((el) => el.remove());
   const visible = text.textContent;
   for (const pattern of [/\\[A-Za-z]+/g, /\$\$/g, /\\[()[\]]/g, /\$[^\s$][^$]{0,80}\$/g]) {
     for (const match of visible.matchAll(pattern)) {
@@ -377,48 +366,23 @@ MATH_REPORT = r"""
 
 def math_problems(report: dict) -> list[str]:
     problems = []
-    if report["containers"] != report["arithmatex"]:
+    if report["rendered"] != report["arithmatex"]:
         problems.append(
-            f"{report['containers']} MathJax containers for {report['arithmatex']} formulas"
+            f"{report['rendered']} rendered formulas of {report['arithmatex']}"
         )
-    problems += [f"not typeset: {tex}" for tex in report["untypeset"]]
-    problems += [f"MathJax error: {text}" for text in report["merror"]]
-    problems += [f"undefined macro: {text}" for text in report["red_macros"]]
+    if report["mathml"] != report["arithmatex"]:
+        problems.append(f"{report['mathml']} MathML formulas of {report['arithmatex']}")
+    problems += [f"not rendered: {tex}" for tex in report["unrendered"]]
+    problems += [f"KaTeX error: {text}" for text in report["errors"]]
     problems += [f"raw TeX visible: ...{text}..." for text in report["raw_tex"]]
+    problems += [f"a math script is sent: {src}" for src in report["math_scripts"]]
     return problems
 
 
-def typeset(page, timeout_ms: int = TYPESET_TIMEOUT_MS) -> tuple[list[str], dict]:
-    """Wait for MathJax on the current page; return (problems, report)."""
-    waited = page.evaluate(WAIT_FOR_TYPESET, timeout_ms)
+def check_math(page) -> tuple[list[str], dict]:
+    """The math of the current page as it stands (nothing is waited for): (problems, report)."""
     report = page.evaluate(MATH_REPORT)
-    return ([waited] if waited else []) + math_problems(report), report
-
-
-def expected_diagrams(site_dir: Path, path: str) -> int:
-    html = (site_dir / path / "index.html").read_text(encoding="utf-8")
-    return html.count('<pre class="mermaid">')
-
-
-def wait_for_diagrams(page, count: int) -> list[str]:
-    """Material replaces each `pre.mermaid` by a `div.mermaid` holding the drawing."""
-    if count == 0:
-        return []
-    try:
-        page.wait_for_function(
-            "n => document.querySelectorAll('.md-content div.mermaid').length === n",
-            arg=count,
-            timeout=20_000,
-        )
-    except Exception:
-        drawn = page.evaluate(
-            "() => document.querySelectorAll('.md-content div.mermaid').length"
-        )
-        return [f"{drawn} of {count} Mermaid diagrams drawn"]
-    heights = page.evaluate(
-        "() => [...document.querySelectorAll('.md-content div.mermaid')].map(e => e.offsetHeight)"
-    )
-    return [f"an empty Mermaid diagram (height {h}px)" for h in heights if h < 40]
+    return math_problems(report), report
 
 
 CODE_BLOCKS = """
@@ -496,7 +460,7 @@ READABILITY = r"""
   const inked = (el) => getComputedStyle(el).fill === getComputedStyle(el.closest("svg")).color;
   return {
     scheme: document.body.getAttribute("data-md-color-scheme"),
-    formulas: all(".md-content mjx-container", "color"),
+    formulas: all(".md-content .katex-html", "color"),
     figure_text: all(".md-content .nnmath-figure svg text", "fill", inked),
     figure_text_coloured: all(".md-content .nnmath-figure svg text", "fill", (el) => !inked(el)),
     figure_axes: all(
@@ -541,23 +505,15 @@ def readability(page) -> dict:
     return summary
 
 
-def load_and_check(
-    browser,
-    base: str,
-    path: str,
-    allow=None,
-    diagrams: int = 0,
-    timeout_ms: int = 8_000,
-):
-    """Open one page in a fresh context and run the checks every page must pass.
+def load_and_check(browser, base: str, path: str, allow=None, **options):
+    """Open one page in a fresh context and run the math and network checks.
 
     Returns (problems, math report, traffic): problems is empty for a page that works.
     """
-    context, traffic = open_context(browser, base, allow)
+    context, traffic = open_context(browser, base, allow, **options)
     page = watch(context.new_page(), traffic)
     page.goto(base + path)
-    problems, report = typeset(page, timeout_ms)
-    problems += wait_for_diagrams(page, diagrams)
+    problems, report = check_math(page)
     page.wait_for_timeout(300)  # let late requests report
     problems += traffic.problems()
     context.close()
@@ -573,10 +529,12 @@ class PageVisit:
 
     title: str
     path: str
-    typeset_ms: float = 0.0
+    load_ms: float = 0.0  # navigation start to the end of the load event
+    at_dcl: dict = field(default_factory=dict)  # the math at DOMContentLoaded
+    layout_shift: float = 0.0  # sum of Chromium's layout-shift entries 1.5 s after load
+    bytes: int = 0  # transferred, fonts and search index included
     math: dict = field(default_factory=dict)
     math_problems: list[str] = field(default_factory=list)
-    diagram_problems: list[str] = field(default_factory=list)
     code_blocks: int = 0
     code_problems: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
@@ -602,13 +560,15 @@ def visits(browser, site):
         record = PageVisit(title, path)
         context, traffic = open_context(browser, site.base)
         page = watch(context.new_page(), traffic)
-        started = time.perf_counter()
-        page.goto(site.base + path)
-        record.math_problems, record.math = typeset(page)
-        record.typeset_ms = round((time.perf_counter() - started) * 1000)
-        record.diagram_problems = wait_for_diagrams(
-            page, expected_diagrams(site.directory, path)
-        )
+        page.goto(site.base + path, wait_until="load")
+        record.at_dcl = page.evaluate("() => window.__nnmathAtDCL")
+        timing = "() => performance.getEntriesByType('navigation')[0].loadEventEnd"
+        record.load_ms = round(page.evaluate(timing))
+        # Late fonts, the search index, and any shift they cause.
+        page.wait_for_timeout(1500)
+        record.layout_shift = round(page.evaluate("() => window.__nnmathShift"), 4)
+        record.bytes = traffic.bytes
+        record.math_problems, record.math = check_math(page)
         record.readability = readability(page)
         blocks = page.evaluate(CODE_BLOCKS)
         record.code_blocks = len(blocks)
@@ -623,7 +583,7 @@ def visits(browser, site):
             }
             for violation in result.response["violations"]
         ]
-        page.wait_for_timeout(200)  # let late requests (fonts, search index) report
+        page.wait_for_timeout(200)  # let late requests report
         record.requests = [url.removeprefix(site.base) for url in traffic.requests]
         record.network_problems = traffic.problems()
         context.close()

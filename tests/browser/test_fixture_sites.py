@@ -1,198 +1,111 @@
-"""Small sites built with the real configuration, to show the checks catch what they claim to.
+"""Small sites built with the real configuration, to show the build checks what it claims to.
 
-- A broken formula and a missing MathJax file fail the typeset check (it is not vacuous).
-- The CDN mode loads the pinned releases, with their integrity hashes, and typesets: the CDN
-  is played, inside the browser, by the official copies in node_modules (the tests in
-  test_vendored.py prove them official), so a wrong version or hash fails here.
+- Math is typeset while the site builds, HTML and MathML, in Markdown and in docstrings.
+- A formula KaTeX cannot typeset fails the build, and the message names page and formula.
+- Without `npm ci` the build fails with one message that says to run it.
 - A broken internal link or anchor fails the build (the htmlproofer plugin in mkdocs.yml).
+
+These tests build sites; they need `npm ci` but no browser.
 """
 
 from __future__ import annotations
 
-import json
-import mimetypes
+import re
 import shutil
 
 import pytest
 
-from .conftest import (
-    ROOT,
-    SiteServer,
-    hook,
-    load_and_check,
-    mkdocs_build,
-    write_fixture_site,
-)
+from .conftest import ROOT, mkdocs_build, write_fixture_site
 
 GOOD = r"""# Formulas
 
-Inline $\sigma(x) = 1/(1 + e^{-x})$, a bold $\boldsymbol{\theta}$ and a struck $\cancel{x}$
-(both load a TeX extension on demand), and a display:
+Inline $\sigma(x) = 1/(1 + e^{-x})$, a bold $\boldsymbol{\theta}$ and a struck $\cancel{x}$,
+and a display:
 
 $$
 \frac{\partial L}{\partial \mathbf{z}} = \hat{\mathbf{y}} - \mathbf{y}
 $$
-
-```mermaid
-flowchart LR
-  X --> Z --> A
-```
 """
 
-BROKEN = r"""# Broken formulas
-
-A brace left open: $\frac{1}{2$. A double exponent: $x^2^3$.
-A macro that does not exist: $\notamacro{x}$.
-"""
-
-LOCK = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
-
-
-def build(tmp_path_factory, name: str, pages: dict[str, str], mode: str):
-    """Build a fixture site in `mode` and serve it; returns (server, build log)."""
-    server = SiteServer()
-    folder = tmp_path_factory.mktemp(name)
-    config = write_fixture_site(folder / "project", pages, server.base)
-    result = mkdocs_build(config, folder / "site", {hook.MODE_VARIABLE: mode})
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
-        server.close()
-        pytest.fail(f"the fixture site did not build:\n{log[-3000:]}", pytrace=False)
-    server.directory = folder / "site"
-    return server, log
+BROKEN = {
+    "an unclosed brace": (r"$\frac{1}{2$", r"\frac{1}{2", "expected '}'"),
+    "a double exponent": (r"$x^2^3$", "x^2^3", "Double superscript"),
+    "an undefined macro": (
+        r"$\notamacro{x}$",
+        r"\notamacro{x}",
+        "Undefined control sequence",
+    ),
+}
 
 
-@pytest.fixture(scope="module")
-def local_site(tmp_path_factory, node_modules):
-    server, _ = build(
-        tmp_path_factory,
-        "local-fixture",
-        {"index.md": GOOD, "broken.md": BROKEN},
-        "local",
+def build(folder, pages, hooks=ROOT / "docs/hooks"):
+    config = write_fixture_site(
+        folder / "project", pages, "http://127.0.0.1:8000/", hooks
     )
-    yield server
-    server.close()
+    result = mkdocs_build(config, folder / "site")
+    return result.returncode, result.stdout + result.stderr
 
 
-@pytest.fixture(scope="module")
-def cdn_site(tmp_path_factory, node_modules):
-    server, log = build(tmp_path_factory, "cdn-fixture", {"index.md": GOOD}, "cdn")
-    server.log = log
-    yield server
-    server.close()
-
-
-def test_a_working_page_passes_the_checks(browser, local_site):
-    problems, report, _ = load_and_check(browser, local_site.base, "", diagrams=1)
-    assert not problems, problems
-    assert report["arithmatex"] == report["containers"] == 4
-
-
-def test_a_broken_formula_fails_the_typeset_check(browser, local_site):
-    problems, _, _ = load_and_check(
-        browser, local_site.base, "broken/", timeout_ms=4_000
+def test_math_is_rendered_at_build_time(tmp_path, node_modules):
+    code, log = build(tmp_path, {"index.md": GOOD})
+    assert code == 0 and "WARNING" not in log, log
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="arithmatex"') == 4
+    assert html.count('<span class="katex">') == 4  # one per formula
+    assert html.count("<math xmlns=") == 4  # with MathML for assistive technology
+    assert html.count('<span class="katex-display">') == 1
+    assert "\\(" not in re.sub(r"<annotation.*?</annotation>", "", html, flags=re.S)
+    # The stylesheet and the fonts the formulas use, from this site.
+    assert 'href="assets/vendor/katex/katex.min.css"' in html
+    assert (
+        'rel="preload" href="assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2"' in html
     )
-    # MathJax does not even find a formula whose braces do not balance: it stays raw TeX.
-    assert "not typeset: \\(\\frac{1}{2\\)" in problems, problems
-    assert any(
-        p.startswith("raw TeX visible:") and "\\frac{1}{2" in p for p in problems
-    ), problems
-    assert any(p.startswith("MathJax error: Double exponent") for p in problems), (
-        problems
+    assert (
+        tmp_path / "site/assets/vendor/katex/fonts/KaTeX_Math-Italic.woff2"
+    ).is_file()
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
+    assert scripts and not [s for s in scripts if re.search("mathjax|katex|mermaid", s)]
+
+
+def test_docstring_math_is_rendered_too(tmp_path, node_modules):
+    """mkdocstrings' output passes through the same hook (nnmath.sigmoid has formulas)."""
+    code, log = build(
+        tmp_path, {"index.md": "# API\n\n::: nnmath.activations.sigmoid\n"}
     )
-    assert any(p.startswith("undefined macro: \\notamacro") for p in problems), problems
+    assert code == 0 and "WARNING" not in log, log
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    formulas = html.count('class="arithmatex"')
+    assert formulas > 0 and html.count('<span class="katex">') == formulas
 
 
-@pytest.mark.parametrize(
-    "missing",
-    [
-        "es5/tex-mml-chtml.js",  # the main script
-        "es5/input/tex/extensions/boldsymbol.js",  # an extension loaded on demand
-        "es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",  # a font
-    ],
-)
-def test_a_missing_mathjax_file_fails_the_check(browser, local_site, tmp_path, missing):
-    copy = tmp_path / "site"
-    shutil.copytree(local_site.directory, copy)
-    (copy / hook.MATHJAX.site_path(missing)).unlink()
-    server = SiteServer(copy)
-    try:
-        problems, _, _ = load_and_check(browser, server.base, "", timeout_ms=5_000)
-    finally:
-        server.close()
-    assert problems, f"the page passed without {missing}"
-    assert any(missing.rsplit("/", 1)[-1] in p for p in problems), problems
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_tex_error_fails_the_build_naming_page_and_formula(
+    tmp_path, node_modules, case
+):
+    markdown, tex, message = BROKEN[case]
+    page = f"# Broken\n\nFine: $x^2$. Broken: {markdown}.\n"
+    code, log = build(tmp_path, {"index.md": "# Home\n", "broken.md": page})
+    assert code != 0, log
+    assert "TeX error on page broken.md" in log, log
+    assert f"`{tex}`" in log and message in log, log
+    assert "x^2`" not in log  # only the broken formula is named
 
 
-def play_the_cdn(tamper: str | None = None):
-    """A route handler that answers for the CDN from node_modules, at the locked versions only.
-
-    `tamper` names a file (path inside its package) served with one byte more.
-    """
-    locked = {
-        item.package: LOCK["packages"][f"node_modules/{item.package}"]["version"]
-        for item in hook.VENDORED
-    }
-    prefixes = {
-        f"{hook.CDN}/{package}@{version}/": package
-        for package, version in locked.items()
-    }
-
-    def answer(route) -> bool:
-        url = route.request.url
-        for prefix, package in prefixes.items():
-            if url.startswith(prefix):
-                name = url.removeprefix(prefix)
-                file = hook.NODE_MODULES / package / name
-                if not file.is_file():
-                    route.fulfill(status=404, body="not found")
-                    return True
-                body = file.read_bytes() + (b"\n" if name == tamper else b"")
-                kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-                # jsDelivr allows any origin, which crossorigin="anonymous" scripts require.
-                headers = {"access-control-allow-origin": "*", "content-type": kind}
-                route.fulfill(status=200, body=body, headers=headers)
-                return True
-        return False
-
-    return answer
+def test_every_broken_formula_of_a_page_is_listed(tmp_path, node_modules):
+    page = "# Broken\n\n" + "\n\n".join(m for m, _, _ in BROKEN.values()) + "\n"
+    code, log = build(tmp_path, {"broken.md": page})
+    assert code != 0 and "KaTeX cannot typeset 3 formulas" in log, log
 
 
-def test_cdn_mode_says_so_once_in_the_build_log(cdn_site):
-    lines = [line for line in cdn_site.log.splitlines() if "from the CDN" in line]
-    assert len(lines) == 1 and lines[0].startswith("INFO"), cdn_site.log
-    html = (cdn_site.directory / "index.html").read_text(encoding="utf-8")
-    assert f'integrity="{hook.MATHJAX.integrity}" crossorigin="anonymous"' in html
-    assert not (cdn_site.directory / hook.SITE_DIR).exists()
-
-
-def test_cdn_mode_typesets_with_the_pinned_releases(browser, cdn_site):
-    problems, report, traffic = load_and_check(
-        browser, cdn_site.base, "", allow=play_the_cdn(), diagrams=1
-    )
-    assert not problems, problems
-    assert report["arithmatex"] == report["containers"] == 4
-    from_cdn = [url for url in traffic.requests if url.startswith(hook.CDN)]
-    assert hook.MATHJAX.cdn_url(hook.MATHJAX.main) in from_cdn
-    assert hook.MERMAID.cdn_url(hook.MERMAID.main) in from_cdn
-    assert any(
-        url.endswith("/boldsymbol.js") for url in from_cdn
-    )  # extensions come along
-
-
-def test_cdn_mode_refuses_a_changed_script(browser, cdn_site):
-    """The integrity hash is enforced: one byte more and MathJax does not run."""
-    problems, _, traffic = load_and_check(
-        browser,
-        cdn_site.base,
-        "",
-        allow=play_the_cdn(tamper=hook.MATHJAX.main),
-        timeout_ms=4_000,
-    )
-    assert "MathJax did not start" in problems
-    assert any("integrity" in error for error in traffic.console_errors), (
-        traffic.console_errors
-    )
+def test_without_npm_ci_the_build_says_to_run_it(tmp_path, node_modules):
+    """The hooks of a copy of the project that has no node_modules: one clear message."""
+    project = tmp_path / "clone"
+    shutil.copytree(ROOT / "docs/hooks", project / "docs/hooks")
+    shutil.copy(ROOT / "package.json", project / "package.json")
+    code, log = build(tmp_path, {"index.md": GOOD}, hooks=project / "docs/hooks")
+    assert code != 0, log
+    errors = [line for line in log.splitlines() if line.startswith(("ERROR", "Error"))]
+    assert len(errors) == 1 and "run `npm ci`" in errors[0], log
 
 
 def test_a_broken_link_or_anchor_fails_the_build(tmp_path, node_modules):
@@ -200,9 +113,7 @@ def test_a_broken_link_or_anchor_fails_the_build(tmp_path, node_modules):
         "index.md": "# Home\n\nSee [the other page](other.md#no-such-heading).\n",
         "other.md": '# Other\n\n<a href="../nowhere/">a raw HTML link</a>\n',
     }
-    config = write_fixture_site(tmp_path / "project", pages, "http://127.0.0.1:8000/")
-    result = mkdocs_build(config, tmp_path / "site")
-    log = result.stdout + result.stderr
-    assert result.returncode != 0, log
+    code, log = build(tmp_path, pages)
+    assert code != 0, log
     assert "htmlproofer: invalid url - other/#no-such-heading" in log, log
     assert "htmlproofer: invalid url - ../nowhere/" in log, log

@@ -1,17 +1,18 @@
-"""The site as a reader uses it: navigation, search, the dark scheme, diagrams, MathJax's menu."""
+"""The site as a reader uses it: navigation, search, find in page, dark scheme, no JavaScript."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from .conftest import (
     RESULTS,
+    check_math,
     nav_pages,
     open_context,
     readability,
-    typeset,
     watch,
 )
 
@@ -51,27 +52,27 @@ def mark(page) -> None:
     page.evaluate("() => { window.__nnmathMark = 'still here'; }")
 
 
-def test_instant_navigation_typesets_without_a_reload(browser, site):
+def test_instant_navigation_brings_the_math_rendered_without_a_reload(browser, site):
+    """Material swaps the page's content: the new content's math is already rendered."""
     title, path = first_page_with(site, 'class="arithmatex"')
     context, traffic = open_context(browser, site.base)
     page = watch(context.new_page(), traffic)
     page.goto(site.base)
-    typeset(page)
     mark(page)
 
     follow(page, sidebar_link(page, path), path)
-    problems, report = typeset(page)
+    problems, report = check_math(page)
     assert not problems, problems
     assert report["arithmatex"] > 0
     assert same_document(page), (
         "following a link reloaded the page: instant navigation is off"
     )
 
-    # On to the next page by the footer link: the second swap must typeset too.
+    # On to the next page by the footer link: the second swap too.
     next_link = page.locator("a.md-footer__link--next")
     next_path = next_link.evaluate("a => a.href").removeprefix(site.base)
     follow(page, next_link, next_path)
-    problems, _ = typeset(page)
+    problems, _ = check_math(page)
     assert not problems, problems
 
     page.go_back()
@@ -80,19 +81,65 @@ def test_instant_navigation_typesets_without_a_reload(browser, site):
         "p => document.querySelector('article h1') && location.pathname.endsWith(p)",
         arg=path,
     )
-    problems, report = typeset(page)
+    problems, report = check_math(page)
     assert not problems and report["arithmatex"] > 0, problems
     page.go_back()
     page.wait_for_url(site.base)
     page.go_forward()
     page.wait_for_url(f"**/{path}")
-    page.wait_for_selector(".md-content .arithmatex")
-    problems, report = typeset(page)
+    page.wait_for_selector(".md-content .arithmatex .katex")
+    problems, report = check_math(page)
     assert not problems and report["arithmatex"] > 0, problems
     assert same_document(page), "back and forward reloaded the page"
+    assert not traffic.problems(), traffic.problems()
+    context.close()
 
-    main_script = [url for url in traffic.requests if url.endswith("tex-mml-chtml.js")]
-    assert len(main_script) == 1, "MathJax was loaded more than once"
+
+def test_pages_read_correctly_without_javascript(browser, site):
+    title, path = first_page_with(site, 'class="arithmatex"')
+    context, traffic = open_context(browser, site.base, java_script_enabled=False)
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base + path)
+    problems, report = check_math(page)
+    assert not problems, problems
+    assert report["arithmatex"] > 10
+    context.close()
+
+
+# Words that only formulas hold (\text{...}, \operatorname{...}), on the page that has them.
+FIND_IN_PAGE = """
+(word) => {
+  const inMath = () => {
+    const node = getSelection().anchorNode;
+    return !!(node && node.parentElement && node.parentElement.closest(".katex"));
+  };
+  getSelection().removeAllRanges();
+  for (let i = 0; i < 200 && window.find(word, false, false, false, true); i++) {
+    if (inMath()) return true;
+  }
+  return false;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "path, word", [("gradcheck/", "truncation"), ("activations/", "ReLU")]
+)
+def test_find_in_page_finds_words_inside_formulas(browser, site, path, word):
+    """KaTeX draws \\text and \\operatorname as text, so the browser's find reaches it."""
+    html = (site.directory / path / "index.html").read_text(encoding="utf-8")
+    annotations = re.findall(
+        r'<annotation encoding="application/x-tex">(.*?)</annotation>', html, re.S
+    )
+    assert any(word in tex for tex in annotations), (
+        f"no formula on {path} holds {word!r}"
+    )
+    context, traffic = open_context(browser, site.base)
+    page = watch(context.new_page(), traffic)
+    page.goto(site.base + path)
+    assert page.evaluate(FIND_IN_PAGE, word), (
+        f"find did not reach {word!r} in a formula"
+    )
     assert not traffic.problems(), traffic.problems()
     context.close()
 
@@ -122,7 +169,7 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
     context, traffic = open_context(browser, site.base, color_scheme="light")
     page = watch(context.new_page(), traffic)
     page.goto(site.base + path)
-    problems, _ = typeset(page)
+    problems, _ = check_math(page)
     assert not problems, problems
     RESULTS.mkdir(exist_ok=True)
     name = path.strip("/")
@@ -135,7 +182,7 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
                 "form[data-md-component='palette'] label[title='Switch to dark mode']"
             ).click()
             page.wait_for_selector("body[data-md-color-scheme='slate']")
-        problems, _ = typeset(page)
+        problems, _ = check_math(page)
         assert not problems, f"{scheme}: {problems}"
         figure.scroll_into_view_if_needed()
         page.screenshot(path=RESULTS / f"{name}-{scheme}.png", animations="disabled")
@@ -163,7 +210,7 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
 
 def test_the_backprop_graph_arrives_drawn_and_no_diagram_script_loads(browser, site):
     """The graph is an SVG made at build time: after instant navigation it is there,
-    and no page fetches Mermaid (3.5 MB) any more."""
+    and no diagram script is fetched."""
     title, path = first_page_with(site, "Computational graph of the two-layer network")
     context, traffic = open_context(browser, site.base)
     page = watch(context.new_page(), traffic)
@@ -177,40 +224,7 @@ def test_the_backprop_graph_arrives_drawn_and_no_diagram_script_loads(browser, s
         ".map(s => s.getBoundingClientRect().height)"
     )
     assert heights and min(heights) > 100, heights
-    assert not any("mermaid.min.js" in url for url in traffic.requests)
-    assert not traffic.problems(), traffic.problems()
-    context.close()
-
-
-def test_mathjax_accessibility_options_load_from_the_site(browser, site):
-    """The MathJax menu's explorer and collapsing load more of MathJax: those are copied too."""
-    title, path = first_page_with(site, 'class="arithmatex"')
-    context, traffic = open_context(browser, site.base)
-    settings = json.dumps({"explorer": True, "collapsible": True})
-    context.add_init_script(
-        f"localStorage.setItem('MathJax-Menu-Settings', {json.dumps(settings)})"
-    )
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base + path)
-    # The explorer works on semantically enriched math: wait for the enrichment to show.
-    page.wait_for_selector(
-        ".md-content mjx-container [data-semantic-type]",
-        state="attached",
-        timeout=30_000,
-    )
-    problems, _ = typeset(page)
-    assert not problems, problems
-    loaded = {
-        url.rsplit("/", 1)[-1]
-        for url in traffic.requests
-        if "/assets/vendor/mathjax/" in url
-    }
-    assert {
-        "explorer.js",
-        "complexity.js",
-        "semantic-enrich.js",
-        "en.json",
-    } <= loaded, loaded
+    assert not any("mermaid" in url for url in traffic.requests)
     assert not traffic.problems(), traffic.problems()
     context.close()
 

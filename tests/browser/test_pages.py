@@ -1,4 +1,4 @@
-"""Every page in the nav, loaded once in Chromium: math, network, code blocks, accessibility."""
+"""Every page in the nav, loaded once in Chromium: math, budgets, network, code, accessibility."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from .conftest import nav_pages
 
 PAGES = nav_pages()
 IDS = [path.strip("/") or "home" for _, path in PAGES]
+
+# The budgets of issue 11, for every page, on a first visit with an empty cache.
+MAX_BYTES = 1_000_000  # transferred (gzip, as static hosts send text), fonts included
+MAX_LAYOUT_SHIFT = 0.05  # sum of Chromium's layout-shift entries
 
 # axe-core findings that fail a page. Moderate and minor ones are kept in the report
 # (test-results/browser-pages.json) but do not fail. Those seen so far: landmark-unique
@@ -19,19 +23,31 @@ FAILING_IMPACTS = ("serious", "critical")
 
 
 @pytest.mark.parametrize("title, path", PAGES, ids=IDS)
-def test_every_formula_is_typeset(visits, title, path):
+def test_every_formula_arrives_rendered_with_mathml(visits, title, path):
+    """The math is in the HTML: all of it rendered at DOMContentLoaded, none left as TeX."""
     visit = visits(title, path)
     assert not visit.math_problems, f"{title}: " + "\n".join(visit.math_problems)
-    assert visit.math["containers"] == visit.math["arithmatex"]
+    assert visit.at_dcl["rendered"] == visit.at_dcl["arithmatex"], visit.at_dcl
+    assert visit.at_dcl["arithmatex"] == visit.math["arithmatex"]
 
 
 @pytest.mark.parametrize("title, path", PAGES, ids=IDS)
 def test_no_console_errors_failed_or_foreign_requests(visits, title, path):
     visit = visits(title, path)
     assert not visit.network_problems, f"{title}: " + "\n".join(visit.network_problems)
-    # The page did load its MathJax, from this site.
-    assert any(url.startswith("assets/vendor/mathjax/") for url in visit.requests), (
-        visit.requests
+    # No script typesets or draws anything in the browser.
+    scripts = [url for url in visit.requests if url.endswith(".js")]
+    assert not [url for url in scripts if "mathjax" in url or "mermaid" in url], scripts
+    if visit.math["arithmatex"]:
+        assert "assets/vendor/katex/katex.min.css" in visit.requests, visit.requests
+
+
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_page_weight_and_layout_shift_stay_within_budget(visits, title, path):
+    visit = visits(title, path)
+    assert visit.bytes <= MAX_BYTES, f"{title}: {visit.bytes:,} bytes transferred"
+    assert visit.layout_shift < MAX_LAYOUT_SHIFT, (
+        f"{title}: layout shift {visit.layout_shift}"
     )
 
 
@@ -42,13 +58,9 @@ def test_code_blocks_are_highlighted_with_a_copy_button(visits, title, path):
 
 
 @pytest.mark.parametrize("title, path", PAGES, ids=IDS)
-def test_diagrams_are_drawn(visits, title, path):
-    visit = visits(title, path)
-    assert not visit.diagram_problems, f"{title}: " + "\n".join(visit.diagram_problems)
-
-
-@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
 def test_no_serious_accessibility_violations(visits, title, path):
+    """The scan covers the math: KaTeX's HTML is hidden from assistive technology
+    (aria-hidden) and its MathML is what they read."""
     visit = visits(title, path)
     serious = [v for v in visit.axe if v["impact"] in FAILING_IMPACTS]
     assert not serious, f"{title}: " + "\n".join(
@@ -74,5 +86,6 @@ def test_figure_labels_and_axes_are_readable(visits, title, path):
 def test_the_site_has_code_and_math_to_check(visits):
     """Guards the checks above against passing vacuously on empty pages."""
     records = [visits(title, path) for title, path in PAGES]
-    assert sum(r.math["arithmatex"] for r in records) > 100
+    assert sum(r.math["arithmatex"] for r in records) > 1000
     assert sum(r.code_blocks for r in records) > 10
+    assert max(r.bytes for r in records) > 100_000  # the sizes were counted
