@@ -80,6 +80,7 @@ def sigmoid_derivative(x):
     r"""Derivative of [`sigmoid`][nnmath.sigmoid].
 
     $$
+    % eq:sigmoid
     \sigma'(x) = \sigma(x)(1 - \sigma(x))
     $$
 
@@ -337,6 +338,7 @@ def softmax(z, axis=-1):
     Notes
     -----
     $$
+    % eq:softmax
     \operatorname{softmax}(\mathbf{z})_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}},
     \quad m = \max_j z_j
     $$
@@ -372,6 +374,7 @@ def softmax_jacobian(z):
     r"""Jacobian of [`softmax`][nnmath.softmax] over the last axis.
 
     $$
+    % eq:softmax-jacobian
     J = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top
     $$
 

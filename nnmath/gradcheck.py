@@ -100,6 +100,7 @@ def numerical_gradient(f, x, h=1e-6):
     Notes
     -----
     $$
+    % eq:central-difference
     \frac{\partial f}{\partial x_i} \approx
     \frac{f(x + h_i e_i) - f(x - h_i e_i)}{2 h_i}, \qquad h_i = h \max(1, |x_i|)
     $$
@@ -178,6 +179,7 @@ def relative_error(a, b):
     Notes
     -----
     $$
+    % eq:relative-error
     e = \frac{\lVert a - b \rVert_2}{\lVert a \rVert_2 + \lVert b \rVert_2}
     $$
 
@@ -245,6 +247,7 @@ def check_gradient(f, x, analytic, h=1e-6):
     Notes
     -----
     $$
+    % eq:relative-error
     e = \frac{\lVert g_{\text{an}} - g_{\text{num}} \rVert_2}
              {\lVert g_{\text{an}} \rVert_2 + \lVert g_{\text{num}} \rVert_2}
     $$

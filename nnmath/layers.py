@@ -127,6 +127,7 @@ def linear_backward(X, W, dZ):
     r"""Gradients through [`linear`][nnmath.linear].
 
     $$
+    % eq:dense-backward
     dX = dZ\,W^\top, \qquad dW = X^\top dZ, \qquad d\mathbf{b} = \mathbf{1}^\top dZ
     $$
 
@@ -187,6 +188,7 @@ def he_normal(in_features, out_features, rng, dtype=np.float64):
     r"""He (Kaiming) normal initialization for ReLU layers.
 
     $$
+    % eq:he-normal
     W_{ij} \sim \mathcal{N}(0, 2/n_{\text{in}})
     $$
 
@@ -234,6 +236,7 @@ def glorot_uniform(in_features, out_features, rng, dtype=np.float64):
     r"""Glorot (Xavier) uniform initialization.
 
     $$
+    % eq:glorot-uniform
     W_{ij} \sim \mathcal{U}(-a, a), \qquad
     a = \sqrt{6 / (n_{\text{in}} + n_{\text{out}})}
     $$

@@ -54,6 +54,7 @@ def mse(y_pred, y_true):
     r"""Mean squared error over every element.
 
     $$
+    % eq:mse
     L = \frac{1}{N}\sum_i (y_i - \hat y_i)^2
     $$
 
@@ -98,6 +99,7 @@ def mse_gradient(y_pred, y_true):
     r"""Gradient of [`mse`][nnmath.mse].
 
     $$
+    % eq:mse
     \partial L / \partial \hat y_i = \frac{2}{N}(\hat y_i - y_i)
     $$
 
@@ -197,6 +199,7 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
     r"""Gradient of [`cross_entropy`][nnmath.cross_entropy].
 
     $$
+    % eq:cross-entropy-batch
     -\frac{1}{B}\, Y_{ic} / \hat Y_{ic}
     $$
 
@@ -254,6 +257,7 @@ def log_softmax(z):
     r"""Log of [`softmax`][nnmath.softmax] over the last axis.
 
     $$
+    % eq:log-softmax
     z_i - m - \log\sum_j e^{z_j - m}
     $$
 
@@ -310,6 +314,7 @@ def softmax_cross_entropy(logits, y_true):
     r"""Cross-entropy of ``softmax(logits)``.
 
     $$
+    % eq:softmax-cross-entropy
     L = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i
     $$
 
@@ -357,6 +362,7 @@ def softmax_cross_entropy_gradient(logits, y_true):
     r"""Gradient of [`softmax_cross_entropy`][nnmath.softmax_cross_entropy].
 
     $$
+    % eq:softmax-cross-entropy-gradient
     \frac{1}{B}(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})
     $$
 

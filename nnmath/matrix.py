@@ -60,6 +60,7 @@ def matmul_loops(A, B):
     Notes
     -----
     $$
+    % eq:matmul
     (AB)_{ij} = \sum_{p=1}^{n} A_{ip} B_{pj}
     $$
 

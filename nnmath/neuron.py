@@ -76,6 +76,7 @@ def neuron(x, w, b, activation=sigmoid):
     Notes
     -----
     $$
+    % eq:neuron
     y = f\left(\mathbf{w}^\top\mathbf{x} + b\right)
       = f\left(\sum_{i=1}^{n} w_i x_i + b\right),
     \qquad \mathbf{x}, \mathbf{w} \in \mathbb{R}^n,\ b \in \mathbb{R}

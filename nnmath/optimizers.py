@@ -213,6 +213,7 @@ class Adam:
     Notes
     -----
     $$
+    % eq:adam
     \begin{aligned}
     m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
     v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\

@@ -49,17 +49,22 @@ ELEMENTWISE = [
 ]
 
 
+@pytest.mark.verifies("sigmoid", "sigmoid-stable", by="exact")
 @pytest.mark.parametrize("x", [-30.0, -2.5, -0.1, 0.0, 0.3, 4.0, 30.0])
-def test_sigmoid_matches_textbook_formula(x):
-    assert sigmoid(x) == pytest.approx(1 / (1 + math.exp(-x)), rel=1e-15)
+def test_sigmoid_matches_textbook_formula(x, measured):
+    expected = 1 / (1 + math.exp(-x))
+    measured(abs(sigmoid(x) - expected))
+    assert sigmoid(x) == pytest.approx(expected, rel=1e-15)
 
 
-def test_sigmoid_extreme_inputs_are_finite_and_exact():
+@pytest.mark.verifies("sigmoid-stable", by="exact")
+def test_sigmoid_extreme_inputs_are_finite_and_exact(measured):
     x = np.array([-1e308, -1000.0, -745.0, 1000.0, 1e308])
     s = sigmoid(x)
     assert np.all(np.isfinite(s))
     assert s[0] == 0.0 and s[-1] == 1.0
     # below -709 the exact value exp(x) is subnormal or 0, not garbage
+    measured(max(s[0], 1.0 - s[-1], abs(s[2] - math.exp(-745.0))))
     assert s[2] == pytest.approx(math.exp(-745.0), rel=1e-6, abs=1e-323)
 
 
@@ -70,14 +75,23 @@ def test_sigmoid_derivative_peaks_at_a_quarter():
     assert x[np.argmax(d)] == 0.0
 
 
-def test_relu_and_its_derivative_convention_at_zero():
+@pytest.mark.verifies("relu", by="exact")
+def test_relu_and_its_derivative_convention_at_zero(measured):
     x = np.array([-3.0, -0.0, 0.0, 1e-300, 2.0])
+    expected = np.maximum(x, 0.0), (x > 0).astype(float)  # max(0, x); 1 where x > 0
+    measured(
+        np.abs(relu(x) - expected[0]).max()
+        + np.abs(relu_derivative(x) - expected[1]).max()
+    )
     assert np.array_equal(relu(x), [0.0, 0.0, 0.0, 1e-300, 2.0])
     assert np.array_equal(relu_derivative(x), [0.0, 0.0, 0.0, 1.0, 1.0])
 
 
-def test_tanh_identity_with_sigmoid():
+@pytest.mark.verifies("tanh", by="exact")
+def test_tanh_identity_with_sigmoid(measured):
     x = np.linspace(-8, 8, 33)
+    measured(np.abs(tanh(x) - (2 * sigmoid(2 * x) - 1)).max())
+    measured(np.abs(tanh_derivative(x) - (1 - np.tanh(x) ** 2)).max())
     assert np.allclose(tanh(x), 2 * sigmoid(2 * x) - 1, atol=1e-15)
     assert np.allclose(tanh_derivative(x), 1 - np.tanh(x) ** 2)
 
@@ -92,26 +106,53 @@ def test_elementwise_functions_do_not_modify_input(f, df):
     assert f(x) is not x
 
 
-@pytest.mark.parametrize("f, df", ELEMENTWISE)
+@pytest.mark.parametrize(
+    "f, df",
+    [
+        pytest.param(
+            sigmoid,
+            sigmoid_derivative,
+            marks=pytest.mark.verifies(
+                "sigmoid", "sigmoid-derivative", by="finite differences"
+            ),
+            id="sigmoid",
+        ),
+        pytest.param(
+            tanh,
+            tanh_derivative,
+            marks=pytest.mark.verifies("tanh", by="finite differences"),
+            id="tanh",
+        ),
+        pytest.param(
+            relu,
+            relu_derivative,
+            marks=pytest.mark.verifies("relu", by="finite differences"),
+            id="relu",
+        ),
+    ],
+)
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_elementwise_gradient_check(f, df, shape, seed):
+def test_elementwise_gradient_check(f, df, shape, seed, measured):
     rng = np.random.default_rng(seed)
     x = away_from_kink(rng, shape, margin=1e-2)
     upstream = rng.normal(size=shape)  # random: all-ones would hide a mix-up of entries
     err = check_gradient(lambda v: np.sum(upstream * f(v)), x.copy(), upstream * df(x))
+    measured(err)
     assert err < 1e-7
 
 
+@pytest.mark.verifies("softmax", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", [(5,), (4, 6)])
-def test_softmax_rows_sum_to_one_and_match_definition(seed, shape):
+def test_softmax_rows_sum_to_one_and_match_definition(seed, shape, measured):
     z = np.random.default_rng(seed).normal(scale=3, size=shape)
     p = softmax(z)
     assert np.allclose(p.sum(axis=-1), 1.0)
     expected = np.exp(z) / np.exp(z).sum(
         axis=-1, keepdims=True
     )  # safe: |z| is small here
+    measured(np.abs(p - expected).max())
     assert np.allclose(p, expected, rtol=1e-13)
 
 
@@ -130,18 +171,21 @@ def test_softmax_axis_zero_equals_transposed_last_axis():
     assert np.allclose(softmax(z, axis=0), softmax(z.T).T)
 
 
+@pytest.mark.verifies("softmax-jacobian", by="finite differences")
 @pytest.mark.parametrize("seed", SEEDS)
-def test_softmax_jacobian_against_finite_differences(seed):
+def test_softmax_jacobian_against_finite_differences(seed, measured):
     rng = np.random.default_rng(seed)
     z = rng.normal(size=5)
     J = softmax_jacobian(z)
     for i in range(5):  # row i of J is the gradient of s_i
         err = check_gradient(lambda v, i=i: softmax(v)[i], z.copy(), J[i])
+        measured(err)
         assert err < 1e-7
 
 
+@pytest.mark.verifies("softmax-jacobian", by="finite differences")
 @pytest.mark.parametrize("seed", SEEDS)
-def test_softmax_backward_is_jacobian_product_for_a_batch(seed):
+def test_softmax_backward_is_jacobian_product_for_a_batch(seed, measured):
     rng = np.random.default_rng(seed)
     Z, G = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     J = softmax_jacobian(Z)
@@ -150,6 +194,7 @@ def test_softmax_backward_is_jacobian_product_for_a_batch(seed):
     err = check_gradient(
         lambda v: np.sum(G * softmax(v)), Z.copy(), softmax_backward(Z, G)
     )
+    measured(err)
     assert err < 1e-7
 
 

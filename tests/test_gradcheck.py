@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -63,25 +65,33 @@ def test_numerical_gradient_keeps_float32():
     np.testing.assert_allclose(g, 2 * x, rtol=1e-3)
 
 
+@pytest.mark.verifies("central-difference", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("h", [1e-1, 0.5, 2.0])
-def test_central_difference_is_exact_on_quadratics_for_any_h(seed, h):
+def test_central_difference_is_exact_on_quadratics_for_any_h(seed, h, measured):
     # f(x) = x^T A x + c^T x has f''' = 0: the truncation error vanishes for every h
+    # (a one-sided difference would be off by h/2 f'' here)
     rng = np.random.default_rng(seed)
     A, c, x = rng.normal(size=(4, 4)), rng.normal(size=4), rng.normal(size=4)
     f = lambda v: v @ A @ v + c @ v
     exact = (A + A.T) @ x + c
-    assert relative_error(exact, numerical_gradient(f, x, h)) < 1e-12
+    estimate = numerical_gradient(f, x, h)
+    measured(np.abs(estimate - exact).max())
+    assert relative_error(exact, estimate) < 1e-12
 
 
+@pytest.mark.verifies("central-difference", by="exact")
 @pytest.mark.parametrize("h", [1e-1, 0.5])
-def test_a_large_step_is_not_exact_on_a_cubic(h):
+def test_a_large_step_is_not_exact_on_a_cubic(h, measured):
     # the contrast to the quadratic test: f''' = 6 makes the h^2 term visible
     x = np.array([0.7, -1.3])
-    assert (
-        relative_error(3 * x**2, numerical_gradient(lambda v: np.sum(v**3), x, h))
-        > 1e-3
-    )
+    estimate = numerical_gradient(lambda v: np.sum(v**3), x, h)
+    assert relative_error(3 * x**2, estimate) > 1e-3
+    # and it is exactly the error term h^2/6 f''' = h_i^2, with h_i = h max(1, |x_i|):
+    # ((x + h)^3 - (x - h)^3) / 2h = 3x^2 + h^2, all higher terms vanish for a cubic
+    step = h * np.maximum(1.0, np.abs(x))
+    measured(np.abs(estimate - (3 * x**2 + step**2)).max())
+    np.testing.assert_allclose(estimate, 3 * x**2 + step**2, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("x0", [0.3, 1.0, 2.5])
@@ -130,6 +140,30 @@ def test_relative_error_does_not_depend_on_scale(seed, scale):
     assert relative_error(scale * a, scale * b) == pytest.approx(
         relative_error(a, b), rel=1e-9
     )
+
+
+@pytest.mark.verifies("relative-error", by="exact")
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_relative_error_is_the_norm_of_the_difference_over_the_sum_of_norms(
+    seed, shape, measured
+):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=shape)
+    b = a + rng.normal(scale=10.0 ** rng.uniform(-8, 0), size=shape)
+    pairs = list(zip(a.ravel().tolist(), b.ravel().tolist()))
+    expected = math.hypot(*(p - q for p, q in pairs)) / (
+        math.hypot(*(p for p, _ in pairs)) + math.hypot(*(q for _, q in pairs))
+    )
+    measured(abs(relative_error(a, b) - expected))
+    assert relative_error(a, b) == pytest.approx(expected, rel=1e-13)
+    # check_gradient is this error between the analytic and the numerical gradient
+    f = lambda v: np.sum(np.sin(v))
+    analytic = np.cos(a)
+    numerical = numerical_gradient(f, a.copy())
+    e = check_gradient(f, a.copy(), analytic)
+    measured(abs(e - relative_error(analytic, numerical)))
+    assert e == relative_error(analytic, numerical)
 
 
 def test_relative_error_of_two_zero_gradients_is_zero():
@@ -226,12 +260,16 @@ def test_x_is_restored_when_f_raises_at_a_perturbed_point():
     np.testing.assert_array_equal(x, original)
 
 
+@pytest.mark.verifies("relative-error", by="exact")
 @pytest.mark.parametrize(
     "a, b, expected",
     [([1e-200], [0.0], 1.0), ([1e308], [-1e308], 1.0), ([1e-320], [1e-320], 0.0)],
 )
-def test_relative_error_neither_underflows_nor_overflows(a, b, expected):
-    assert relative_error(a, b) == expected  # warnings are errors in this suite
+def test_relative_error_neither_underflows_nor_overflows(a, b, expected, measured):
+    # by hand: |a - 0| / (|a| + 0) = 1, |2a| / (|a| + |a|) = 1, and 0 / (2|a|) = 0
+    e = relative_error(a, b)  # warnings are errors in this suite
+    measured(abs(e - expected))
+    assert e == expected
 
 
 # ---- bad input: one row a case (tests/support.py) -------------------------------------

@@ -18,6 +18,7 @@ from nnmath import (
     mse_gradient,
     softmax,
     softmax_cross_entropy,
+    softmax_cross_entropy_and_gradient,
     softmax_cross_entropy_gradient,
 )
 from tests.support import (
@@ -80,29 +81,32 @@ def probabilities(rng, shape):
 # ---- mean squared error -------------------------------------------------------------
 
 
+@pytest.mark.verifies("mse", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", ANY_SHAPES)
-def test_mse_is_the_mean_over_every_element(seed, shape):
+def test_mse_is_the_mean_over_every_element(seed, shape, measured):
     rng = np.random.default_rng(seed)
     y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
     squares = [
         (t - p) ** 2 for p, t in zip(y_pred.ravel().tolist(), y_true.ravel().tolist())
     ]
-    assert mse(y_pred, y_true) == pytest.approx(
-        math.fsum(squares) / len(squares), rel=1e-13
-    )
+    expected = math.fsum(squares) / len(squares)
+    measured(abs(mse(y_pred, y_true) - expected))
+    assert mse(y_pred, y_true) == pytest.approx(expected, rel=1e-13)
 
 
+@pytest.mark.verifies("mse", by="finite differences")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", ANY_SHAPES)
-def test_mse_gradient_formula_and_gradient_check(seed, shape):
+def test_mse_gradient_formula_and_gradient_check(seed, shape, measured):
     rng = np.random.default_rng(seed)
     y_pred, y_true = rng.normal(size=shape), rng.normal(size=shape)
     grad = mse_gradient(y_pred, y_true)
     N = math.prod(shape)
     assert grad.shape == shape
     assert np.allclose(grad, 2.0 / N * (y_pred - y_true), rtol=1e-14, atol=0)
-    assert check_gradient(lambda v: mse(v, y_true), y_pred.copy(), grad) < 1e-7
+    err = measured(check_gradient(lambda v: mse(v, y_true), y_pred.copy(), grad))
+    assert err < 1e-7
 
 
 def test_mse_hand_values():
@@ -131,19 +135,22 @@ def test_mse_of_huge_values_is_finite():
 # ---- cross-entropy on probabilities ----------------------------------------------------
 
 
+@pytest.mark.verifies("cross-entropy", "cross-entropy-batch", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", CLASS_SHAPES)
 @pytest.mark.parametrize("soft", [False, True], ids=["one-hot", "soft"])
-def test_cross_entropy_is_the_row_mean_of_minus_sum_y_log_p(seed, shape, soft):
+def test_cross_entropy_is_the_row_mean_of_minus_sum_y_log_p(
+    seed, shape, soft, measured
+):
     rng = np.random.default_rng(seed)
     y_pred, y_true = probabilities(rng, shape), distributions(rng, shape, soft)
     per_row = [
         -math.fsum(t * math.log(p) for p, t in zip(pr, tr))
         for pr, tr in zip(rows(y_pred).tolist(), rows(y_true).tolist())
     ]
-    assert cross_entropy(y_pred, y_true) == pytest.approx(
-        math.fsum(per_row) / len(per_row), rel=1e-12
-    )
+    expected = math.fsum(per_row) / len(per_row)
+    measured(abs(cross_entropy(y_pred, y_true) - expected))
+    assert cross_entropy(y_pred, y_true) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -158,18 +165,19 @@ def test_a_one_d_input_is_one_sample(seed):
     )
 
 
+@pytest.mark.verifies("cross-entropy-batch", by="finite differences")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", CLASS_SHAPES)
-def test_cross_entropy_gradient_formula_and_gradient_check(seed, shape):
+def test_cross_entropy_gradient_formula_and_gradient_check(seed, shape, measured):
     rng = np.random.default_rng(seed)
     y_pred, y_true = probabilities(rng, shape), distributions(rng, shape)
     grad = cross_entropy_gradient(y_pred, y_true)
     B = shape[0] if len(shape) == 2 else 1
     assert grad.shape == shape
     assert np.allclose(grad, -y_true / y_pred / B, rtol=1e-14, atol=0)
-    assert (
-        check_gradient(lambda v: cross_entropy(v, y_true), y_pred.copy(), grad) < 1e-7
-    )
+    err = check_gradient(lambda v: cross_entropy(v, y_true), y_pred.copy(), grad)
+    measured(err)
+    assert err < 1e-7
 
 
 def test_zero_probability_for_the_true_class_is_clipped_not_infinite():
@@ -193,35 +201,40 @@ def test_a_perfect_prediction_costs_nothing():
     assert cross_entropy([0.0, 1.0, 0.0], [0.0, 1.0, 0.0]) == 0.0
 
 
-def test_soft_labels_count_every_class():
+@pytest.mark.verifies("cross-entropy", by="exact")
+def test_soft_labels_count_every_class(measured):
     # the article's version only reads entries equal to 1 and would return 0 here
     loss = cross_entropy([0.2, 0.8], [0.9, 0.1])
-    assert loss == pytest.approx(
-        -(0.9 * math.log(0.2) + 0.1 * math.log(0.8)), rel=1e-14
-    )
+    expected = -(0.9 * math.log(0.2) + 0.1 * math.log(0.8))
+    measured(abs(loss - expected))
+    assert loss == pytest.approx(expected, rel=1e-14)
     assert loss > 0
 
 
 # ---- softmax + cross-entropy on logits, and log_softmax --------------------------------
 
 
+@pytest.mark.verifies("softmax-cross-entropy", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", CLASS_SHAPES)
-def test_softmax_cross_entropy_matches_log_of_softmax(seed, shape):
+def test_softmax_cross_entropy_matches_log_of_softmax(seed, shape, measured):
     rng = np.random.default_rng(seed)
     logits, y_true = rng.normal(scale=3, size=shape), distributions(rng, shape)
     per_row = [
         -math.fsum(t * math.log(p) for p, t in zip(python_softmax(z), y))
         for z, y in zip(rows(logits).tolist(), rows(y_true).tolist())
     ]
-    assert softmax_cross_entropy(logits, y_true) == pytest.approx(
-        math.fsum(per_row) / len(per_row), rel=1e-12
-    )
+    expected = math.fsum(per_row) / len(per_row)
+    measured(abs(softmax_cross_entropy(logits, y_true) - expected))
+    assert softmax_cross_entropy(logits, y_true) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.verifies(
+    "softmax-cross-entropy", "softmax-cross-entropy-gradient", by="finite differences"
+)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", CLASS_SHAPES)
-def test_fused_gradient_is_softmax_minus_target_over_batch(seed, shape):
+def test_fused_gradient_is_softmax_minus_target_over_batch(seed, shape, measured):
     rng = np.random.default_rng(seed)
     logits, y_true = rng.normal(scale=3, size=shape), distributions(rng, shape)
     grad = softmax_cross_entropy_gradient(logits, y_true)
@@ -232,10 +245,14 @@ def test_fused_gradient_is_softmax_minus_target_over_batch(seed, shape):
     assert grad.shape == shape
     assert np.allclose(grad, (softmax_rows - y_true) / B, rtol=1e-12, atol=1e-15)
     assert np.allclose(grad.sum(axis=-1), 0.0, atol=1e-15)  # both rows sum to 1
-    assert (
-        check_gradient(lambda v: softmax_cross_entropy(v, y_true), logits.copy(), grad)
-        < 1e-7
-    )
+    loss = lambda v: softmax_cross_entropy(v, y_true)
+    err = measured(check_gradient(loss, logits.copy(), grad))
+    assert err < 1e-7
+    # the one-call version train_step uses: the same loss, and a gradient that passes too
+    value, fused = softmax_cross_entropy_and_gradient(logits, y_true)
+    assert value == pytest.approx(loss(logits), rel=1e-14)
+    err = measured(check_gradient(loss, logits.copy(), fused))
+    assert err < 1e-7
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -253,14 +270,16 @@ def test_shifting_the_logits_changes_nothing(seed):
     )
 
 
+@pytest.mark.verifies("softmax-cross-entropy", by="exact")
 @pytest.mark.parametrize("true_class, loss", [(0, 0.0), (1, 2000.0), (2, 1000.0)])
-def test_logits_of_plus_minus_1000_give_exact_finite_values(true_class, loss):
+def test_logits_of_plus_minus_1000_give_exact_finite_values(true_class, loss, measured):
     z = np.array([1000.0, -1000.0, 0.0])
     y = np.eye(3)[true_class]
-    assert (
-        softmax_cross_entropy(z, y) == loss
-    )  # z_max - z_true; the log-sum-exp remainder rounds to 0
+    value = softmax_cross_entropy(z, y)
+    measured(abs(value - loss))
+    assert value == loss  # z_max - z_true; the log-sum-exp remainder rounds to 0
     grad = softmax_cross_entropy_gradient(z, y)
+    measured(np.abs(grad - (np.array([1.0, 0.0, 0.0]) - y)).max())
     assert np.array_equal(grad, np.array([1.0, 0.0, 0.0]) - y)
 
 
@@ -279,9 +298,10 @@ def test_huge_random_logits_stay_finite(seed):
     assert np.all(np.isfinite(grad)) and np.all(np.abs(grad) <= 1 / 6 + 1e-15)
 
 
+@pytest.mark.verifies("log-softmax", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", CLASS_SHAPES)
-def test_log_softmax_matches_the_log_of_softmax(seed, shape):
+def test_log_softmax_matches_the_log_of_softmax(seed, shape, measured):
     rng = np.random.default_rng(seed)
     z = rng.normal(scale=3, size=shape)
     expected = np.array(
@@ -289,14 +309,39 @@ def test_log_softmax_matches_the_log_of_softmax(seed, shape):
     ).reshape(shape)
     out = log_softmax(z)
     assert out.shape == shape
+    measured(np.abs(out - expected).max())
     assert np.allclose(out, expected, rtol=1e-12, atol=1e-14)
     assert np.allclose(np.exp(out).sum(axis=-1), 1.0, atol=1e-14)
 
 
-def test_log_softmax_extremes_are_exact():
-    assert np.array_equal(log_softmax(np.array([0.0, -2000.0])), [0.0, -2000.0])
-    assert np.array_equal(log_softmax(np.array([[1000.0, -1000.0]])), [[0.0, -2000.0]])
+@pytest.mark.verifies("log-softmax", by="exact")
+def test_log_softmax_extremes_are_exact(measured):
+    # z_i - m, and log(1 + e^-2000) rounds to 0
+    for z, expected in [
+        ([0.0, -2000.0], [0.0, -2000.0]),
+        ([[1e3, -1e3]], [[0.0, -2e3]]),
+    ]:
+        out = log_softmax(np.array(z))
+        measured(np.abs(out - expected).max())
+        assert np.array_equal(out, expected)
     assert np.all(log_softmax(np.array([1e300, -1e300, 0.0])) <= 0)
+
+
+@pytest.mark.verifies("log-softmax-log1p", by="exact")
+@pytest.mark.parametrize("gap", [1.0, 20.0, 40.0, 300.0])
+@pytest.mark.parametrize("top", [0, 1, 2])
+def test_log_softmax_keeps_the_tiny_terms_beside_the_largest_logit(gap, top, measured):
+    # logits 0.5, 0.5 - gap, 0.5 - 2 gap (exact in float64, so z - m rounds nowhere),
+    # the largest at position `top`; the closed form with math.log1p and math.exp
+    z = np.roll([0.5, 0.5 - gap, 0.5 - 2 * gap], top)
+    s = math.fsum([math.exp(-gap), math.exp(-2 * gap)])  # the terms beside e^0 = 1
+    expected = np.roll(
+        [-math.log1p(s), -gap - math.log1p(s), -2 * gap - math.log1p(s)], top
+    )
+    for out in (log_softmax(z), log_softmax(np.stack([z, z]))[1]):  # 1-D and a batch
+        measured(np.abs(out - expected).max())
+        # relative: a log of the sum 1 + s would give 0 for the largest once s < 1e-16
+        np.testing.assert_allclose(out, expected, rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -314,6 +359,7 @@ def test_log_softmax_gradient_with_a_random_upstream(seed, shape):
 # ---- properties for any finite input, drawn by Hypothesis (tests/support.py) ----------
 
 
+@pytest.mark.verifies("mse", by="property")
 @SETTINGS
 @given(data=st.data(), dtype=st.sampled_from(DTYPES))
 def test_mse_is_non_negative_and_zero_exactly_at_the_target(data, dtype):
@@ -342,6 +388,7 @@ def test_cross_entropy_is_zero_for_a_one_hot_target_against_itself(data, dtype):
     assert cross_entropy(p, y) >= 0
 
 
+@pytest.mark.verifies("cross-entropy", by="property")
 @SETTINGS
 @given(data=st.data())
 def test_cross_entropy_is_smallest_at_the_target_distribution(data):
@@ -352,6 +399,7 @@ def test_cross_entropy_is_smallest_at_the_target_distribution(data):
     assert cross_entropy(p, y) >= cross_entropy(y, y) - 1e-12
 
 
+@pytest.mark.verifies("softmax-cross-entropy", by="property")
 @SETTINGS
 @given(data=st.data(), dtype=st.sampled_from(DTYPES))
 def test_softmax_cross_entropy_falls_to_zero_as_logits_approach_a_one_hot_target(
@@ -371,6 +419,7 @@ def test_softmax_cross_entropy_falls_to_zero_as_logits_approach_a_one_hot_target
     assert losses[-1] < 1e-30 and losses[-1] >= 0
 
 
+@pytest.mark.verifies("softmax-cross-entropy", by="property")
 @SETTINGS
 @given(data=st.data())
 def test_softmax_cross_entropy_is_at_least_the_entropy_of_a_soft_target(data):

@@ -27,15 +27,17 @@ def fsum_product(A, B):
     )
 
 
+@pytest.mark.verifies("matmul", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_loops_agree_with_numpy_matmul(seed, shape):
+def test_loops_agree_with_numpy_matmul(seed, shape, measured):
     B, n, k = shape
     rng = np.random.default_rng(seed)
     X, W = rng.normal(size=(B, n)), rng.normal(size=(n, k))
     result = matmul_loops(X, W)
     assert isinstance(result, list) and len(result) == B
     assert all(isinstance(row, list) and len(row) == k for row in result)
+    measured(np.abs(np.array(result) - fsum_product(X, W)).max())
     assert np.allclose(result, X @ W, rtol=1e-12, atol=1e-12)
     assert np.allclose(result, fsum_product(X, W), rtol=1e-12, atol=1e-12)
 
@@ -69,9 +71,10 @@ def test_inputs_are_not_modified():
 # ---- linear: Z = X W + b (forward only; the backward pass is tested with the layers) ----
 
 
+@pytest.mark.verifies("dense-forward", "dense-forward-entries", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_linear_matches_the_elementwise_formula(seed, shape):
+def test_linear_matches_the_elementwise_formula(seed, shape, measured):
     B, n, k = shape
     rng = np.random.default_rng(seed)
     X, W, b = rng.normal(size=(B, n)), rng.normal(size=(n, k)), rng.normal(size=k)
@@ -80,6 +83,7 @@ def test_linear_matches_the_elementwise_formula(seed, shape):
         [[b[j] for j in range(k)] for _ in range(B)]
     )
     assert Z.shape == (B, k)
+    measured(np.abs(Z - expected).max())
     assert np.allclose(Z, expected, rtol=1e-12, atol=1e-12)
 
 

@@ -57,9 +57,11 @@ def sample(seed, n):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("f", [sigmoid, tanh, relu])
-def test_neuron_matches_the_weighted_sum_formula(seed, n, f):
+@pytest.mark.verifies("neuron", by="exact")
+def test_neuron_matches_the_weighted_sum_formula(seed, n, f, measured):
     x, w, b = sample(seed, n)
     y = neuron(x, w, b, activation=f)
+    measured(abs(y - textbook(x, w, b, f)))
     assert isinstance(y, float)
     assert y == pytest.approx(textbook(x, w, b, f), rel=1e-12, abs=1e-15)
 
@@ -96,7 +98,8 @@ def test_inputs_are_not_modified(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("f, df", ACTIVATIONS)
-def test_gradients_wrt_weights_input_and_bias(seed, n, f, df):
+@pytest.mark.verifies("neuron-gradient", by="finite differences")
+def test_gradients_wrt_weights_input_and_bias(seed, n, f, df, measured):
     x, w, b = sample(seed, n)
     z = float(w @ x + b)
     if (
@@ -112,6 +115,7 @@ def test_gradients_wrt_weights_input_and_bias(seed, n, f, df):
             lambda v: neuron(x, w, float(v[0]), f), np.array([b]), np.array([dz])
         ),
     ]
+    measured(max(errors))
     assert max(errors) < 1e-7
 
 
@@ -123,8 +127,9 @@ def test_extreme_pre_activations_are_finite_and_saturate(z):
     assert neuron(x, w, 0.0, activation=relu) == max(z, 0.0)
 
 
+@pytest.mark.verifies("layer-of-neurons", by="exact")
 @pytest.mark.parametrize("seed", SEEDS)
-def test_a_dense_layer_is_neurons_in_its_columns(seed):
+def test_a_dense_layer_is_neurons_in_its_columns(seed, measured):
     rng = np.random.default_rng(seed)
     layer = Dense(4, 3, activation="tanh", rng=rng)
     layer.bias[:] = rng.normal(size=3)
@@ -132,6 +137,9 @@ def test_a_dense_layer_is_neurons_in_its_columns(seed):
     A = layer.forward(X)
     for i in range(6):
         for j in range(3):
+            measured(
+                abs(A[i, j] - neuron(X[i], layer.weights[:, j], layer.bias[j], tanh))
+            )
             assert A[i, j] == pytest.approx(
                 neuron(X[i], layer.weights[:, j], layer.bias[j], tanh), rel=1e-12
             )

@@ -56,7 +56,8 @@ def _same_noise(rng, params, reference, targets, scales):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shapes", SHAPE_SETS)
 @pytest.mark.parametrize("lr", [1e-3, 0.1, 2.0])
-def test_sgd_step_is_theta_minus_lr_times_grad_exactly(shapes, lr, seed):
+@pytest.mark.verifies("sgd", by="exact")
+def test_sgd_step_is_theta_minus_lr_times_grad_exactly(shapes, lr, seed, measured):
     rng = np.random.default_rng(seed)
     params = _random_params(rng, shapes)
     grads = _random_params(rng, shapes)
@@ -65,12 +66,14 @@ def test_sgd_step_is_theta_minus_lr_times_grad_exactly(shapes, lr, seed):
     SGD(learning_rate=lr).step(params, grads)
     assert [id(p) for p in params] == ids  # updated in place, not rebound
     for p, e in zip(params, expected):
+        measured(np.abs(p - e).max())
         assert np.array_equal(p, e)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("mu", [0.0, 0.5, 0.9])
-def test_momentum_matches_an_independent_loop(mu, seed):
+@pytest.mark.verifies("momentum", by="exact")
+def test_momentum_matches_an_independent_loop(mu, seed, measured):
     rng = np.random.default_rng(seed)
     shapes = SHAPE_SETS[0]
     lr = 0.05
@@ -89,6 +92,7 @@ def test_momentum_matches_an_independent_loop(mu, seed):
             velocity[k] = mu * velocity[k] + ref_grads[k]
             reference[k] = reference[k] - lr * velocity[k]
     for p, r in zip(params, reference):
+        measured(np.abs(p - r).max())
         np.testing.assert_allclose(p, r, rtol=1e-12, atol=1e-12)
 
 
@@ -138,7 +142,8 @@ class _KingmaBa:
         {"learning_rate": 0.01, "beta1": 0.0, "beta2": 0.0},
     ],
 )
-def test_adam_matches_kingma_ba_algorithm_1(shapes, hyper, seed):
+@pytest.mark.verifies("adam", by="exact")
+def test_adam_matches_kingma_ba_algorithm_1(shapes, hyper, seed, measured):
     rng = np.random.default_rng(seed)
     opt = Adam(**hyper)
     params = _random_params(rng, shapes)
@@ -155,6 +160,7 @@ def test_adam_matches_kingma_ba_algorithm_1(shapes, hyper, seed):
         references = [a.update(r, g) for a, r, g in zip(algos, references, ref_grads)]
     assert opt.t == 120
     for p, r in zip(params, references):
+        measured(np.abs(p - r).max())
         np.testing.assert_allclose(p, r, rtol=1e-9, atol=1e-12)
 
 

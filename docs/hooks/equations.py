@@ -1,0 +1,157 @@
+"""MkDocs hook: every display equation says what verifies it (see nnmath_site/equations.py).
+
+``on_page_content`` takes the ``% eq:`` line out of each display equation (the API page's
+docstrings included), gives the equation an anchor, and fails the build on an equation
+without a mark. ``on_post_page``, when every page's marks are known, writes the line under
+each equation: verified by which checks of which tests, with what the last pytest run
+measured (``build/verification.json``), and the code that computes it; or explanatory, and
+why. ``on_post_build`` fails the build on what :func:`problems` finds. With
+``NNMATH_REQUIRE_MEASURED=1`` (CI's final build, the Pages workflow), a verified equation
+whose checks have not passed in a test run fails the build too.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
+
+from nnmath_site.equations import (
+    MarkError,
+    load_measurements,
+    parse_mark,
+    problems,
+    render_check,
+    summarize,
+    unknown_code,
+    verifies_marks,
+)
+
+HOW = "gradcheck.md#how-the-site-checks-its-equations"
+API = "api.md"
+DISPLAY = re.compile(r'<div class="arithmatex">(.*?)</div>', re.S)
+PLACEHOLDER = re.compile(r"<!--eq-check (\S+) (\S+)-->")
+
+_state: dict = {}
+
+
+def on_pre_build(config):
+    root = Path(config.config_file_path).parent  # the repository (tests/, build/)
+    try:
+        _state["verifications"] = verifies_marks(root)
+    except MarkError as error:
+        raise PluginError(str(error)) from None
+    _state["measurements"] = load_measurements(root)
+    _state["marks"] = {}  # page src_uri -> [Mark, ...] in page order
+    _state["defined"] = {}  # id -> (Mark, src_uri)
+
+
+def on_files(files, config):
+    _state["files"] = files
+    return files
+
+
+def on_page_content(output, page, config, files):
+    where = page.file.src_uri
+    marks, missing, wrong, used = [], [], [], set()
+
+    def mark(match):
+        tex = html.unescape(match.group(1)).strip()
+        inner = tex[2:-2] if tex.startswith(r"\[") and tex.endswith(r"\]") else tex
+        found, rest = parse_mark(inner, where)
+        if found is None:
+            missing.append(" ".join(inner.split())[:120])
+            return match.group(0)
+        marks.append(found)
+        wrong.extend(unknown_code(found))
+        anchor = f"eq-{found.id}"
+        number = 2
+        while anchor in used:
+            anchor, number = f"eq-{found.id}-{number}", number + 1
+        used.add(anchor)
+        if found.status != "restated":
+            _state["defined"].setdefault(found.id, (found, where, anchor))
+        body = html.escape(r"\[" + rest.strip() + r"\]", quote=False)
+        return (
+            f'<div class="eq" id="{anchor}"><div class="arithmatex">{body}</div>'
+            f"<!--eq-check {found.id} {anchor}--></div>"
+        )
+
+    try:
+        output = DISPLAY.sub(mark, output)
+    except MarkError as error:
+        raise PluginError(str(error)) from None
+    if missing:
+        listed = "\n".join(f"  `{tex}`" for tex in missing)
+        raise PluginError(
+            f"page {where}: {len(missing)} display equation(s) without a mark; begin each "
+            "with a line `% eq:<name> code: <nnmath names>` or `% eq:<name> explanatory: "
+            f"<why nothing checks it>` (see nnmath_site/equations.py):\n{listed}"
+        )
+    if wrong:
+        raise PluginError("\n".join(wrong))
+    _state["marks"][where] = marks
+    return output
+
+
+def _page_title(src_uri: str) -> str:
+    file = _state["files"].get_file_from_path(src_uri)
+    return file.page.title if file is not None and file.page is not None else src_uri
+
+
+def on_post_page(output, page, config):
+    if "<!--eq-check " not in output:
+        return output
+
+    def url(target: str) -> str:
+        path, _, anchor = target.partition("#")
+        file = _state["files"].get_file_from_path(path)
+        link = get_relative_url(file.url, page.url)
+        return f"{link}#{anchor}" if anchor else link
+
+    marks = {m.id: m for m in _state["marks"].get(page.file.src_uri, [])}
+
+    def line(match):
+        ident, anchor = match.group(1), match.group(2)
+        definition, src_uri, defined_at = _state["defined"].get(
+            ident, (None, None, None)
+        )
+        if definition is None:
+            return ""  # on_post_build reports it
+        elsewhere = src_uri != page.file.src_uri
+        return render_check(
+            marks[ident],
+            definition,
+            summarize(ident, _state["verifications"], _state["measurements"]),
+            anchor=anchor,
+            api_url=url(API),
+            how_url=url(HOW),
+            stated_url=url(f"{src_uri}#{defined_at}") if elsewhere else None,
+            stated_title=_page_title(src_uri) if elsewhere else None,
+        )
+
+    return PLACEHOLDER.sub(line, output)
+
+
+def on_post_build(config):
+    marks = [mark for page in _state["marks"].values() for mark in page]
+    found = problems(marks, _state["verifications"])
+    if os.environ.get("NNMATH_REQUIRE_MEASURED") == "1":
+        for ident, (mark, _, _) in _state["defined"].items():
+            if mark.status != "verified":
+                continue
+            summaries = summarize(
+                ident, _state["verifications"], _state["measurements"]
+            )
+            if not any(s.passed for s in summaries) or any(s.failed for s in summaries):
+                found.append(
+                    f"eq:{ident}: its checks did not pass in the last test run "
+                    "(build/verification.json): run pytest before this build"
+                )
+    if found:
+        listed = "\n".join(f"  {problem}" for problem in found)
+        raise PluginError(f"equation marks: {len(found)} problem(s):\n{listed}")

@@ -1,0 +1,541 @@
+r"""Which check verifies each display equation of the site.
+
+Site tooling, shared by the build hook ``docs/hooks/equations.py`` and the pytest plugin
+``nnmath_site/verification_plugin.py``.
+
+**On the page.** The first line of every display equation is a TeX comment that names
+it (KaTeX never sees the line: the hook takes it out):
+
+- ``% eq:sigmoid code: nnmath.sigmoid nnmath.sigmoid_derivative``: the equation is
+  computed by that code, and at least one test must verify it;
+- ``% eq:sigmoid-quotient explanatory: a step of the derivation``: nothing checks it, for
+  the reason given (a definition, a step, a statement no test applies to);
+- ``% eq:sigmoid``: the same equation stated again (a docstring, the summary sheet); it
+  carries the mark of the place that states it with ``code:`` or ``explanatory:``.
+
+**In the tests.** A test says which equations it verifies, and how::
+
+    @pytest.mark.verifies("sigmoid", "sigmoid-derivative", by="finite differences")
+    def test_elementwise_gradient_check(..., measured):
+        err = check_gradient(...)
+        measured(err)  # shown beside the equation after the next build
+        assert err < 1e-7
+
+so the link lives in one place. The plugin writes what each verifying test measured to
+``build/verification.json``; the build reads it and prints it under the equation.
+:func:`problems` lists what is wrong with the marks (the build and pytest both fail on
+it).
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import importlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "KINDS",
+    "MEASUREMENTS",
+    "Mark",
+    "MarkError",
+    "Verification",
+    "api_anchor",
+    "equation_counts",
+    "page_marks",
+    "load_measurements",
+    "parse_mark",
+    "problems",
+    "render_check",
+    "summarize",
+    "unknown_code",
+    "verifies_marks",
+]
+
+# The kinds of check a test can name in ``by=``: how the page words it, and what the
+# number passed to ``measured`` is (None: the check measures no number).
+KINDS = {
+    "finite differences": ("central differences", "rel. error"),
+    "PyTorch": ("PyTorch autograd, float64", "max. difference"),
+    "mpmath": ("200-bit mpmath", "ulps"),
+    "exact": ("exact cases", "max. difference"),
+    "sampling": ("sample statistics", "rel. deviation"),
+    "property": ("Hypothesis properties", None),
+}
+MEASUREMENTS = Path("build") / "verification.json"  # relative to the repository
+
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+MARK = re.compile(r"^[ \t]*%[ \t]*eq:(?P<id>\S*)[ \t]*(?P<rest>.*?)[ \t]*$", re.M)
+_NAME = re.compile(r"^nnmath(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+class MarkError(ValueError):
+    """A ``% eq:`` line that does not parse."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What the first line of a display equation says about it."""
+
+    id: str
+    code: tuple[str, ...] = ()
+    reason: str | None = None
+    where: str = ""  # file:line (source scan) or page (build), for messages
+
+    @property
+    def status(self) -> str:
+        if self.code:
+            return "verified"
+        return "explanatory" if self.reason else "restated"
+
+
+def _mark(match: re.Match, where: str) -> Mark:
+    ident, rest = match["id"], match["rest"]
+    if not re.fullmatch(_ID, ident):
+        raise MarkError(
+            f"{where}: `% eq:{ident}`: an equation's name is lower-case letters, digits "
+            "and single hyphens, e.g. `% eq:sigmoid-derivative`"
+        )
+    if not rest:
+        return Mark(ident, where=where)
+    if rest.startswith("code:"):
+        names = tuple(re.split(r"[\s,]+", rest[5:].strip()))
+        if names == ("",) or not all(_NAME.match(name) for name in names):
+            raise MarkError(
+                f"{where}: `% eq:{ident} {rest}`: `code:` is followed by the names "
+                "that compute the equation, e.g. `code: nnmath.sigmoid nnmath.relu`"
+            )
+        return Mark(ident, code=names, where=where)
+    if rest.startswith("explanatory:") and rest[12:].strip():
+        return Mark(ident, reason=rest[12:].strip(), where=where)
+    raise MarkError(
+        f"{where}: `% eq:{ident} {rest}`: after the name comes `code: <names>`, "
+        "`explanatory: <why nothing checks it>`, or nothing (stated again)"
+    )
+
+
+def parse_mark(tex: str, where: str = "") -> tuple[Mark | None, str]:
+    """The mark on the first line of a display equation's TeX, and the TeX without it.
+
+    Returns ``(None, tex)`` when the first line is not a ``% eq:`` line.
+    """
+    stripped = tex.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    match = MARK.fullmatch(first)
+    if match is None:
+        return None, tex
+    return _mark(match, where), rest
+
+
+def page_marks(root: Path) -> list[Mark]:
+    """Every ``% eq:`` line in the pages' sources and the package's docstrings."""
+    root = Path(root)
+    files = sorted((root / "docs").rglob("*.md")) + sorted(
+        (root / "nnmath").rglob("*.py")
+    )
+    marks = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for match in MARK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            marks.append(_mark(match, f"{path.relative_to(root)}:{line}"))
+    return marks
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One test function's ``@pytest.mark.verifies(*ids, by=...)``."""
+
+    test: str  # tests/test_activations.py::test_sigmoid (Class::method for methods)
+    ids: tuple[str, ...]
+    by: str
+    line: int
+
+
+def _is_verifies(node: ast.AST) -> bool:
+    func = node.func if isinstance(node, ast.Call) else None
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "verifies"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "mark"
+    )
+
+
+def _verification(call: ast.Call, test: str) -> Verification:
+    where = f"{test} (line {call.lineno})"
+    ids = []
+    for arg in call.args:
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            raise MarkError(
+                f"{where}: verifies() takes equation names as string literals"
+            )
+        ids.append(arg.value)
+    by = [kw.value for kw in call.keywords if kw.arg == "by"]
+    if len(call.keywords) != 1 or not by or not isinstance(by[0], ast.Constant):
+        raise MarkError(f'{where}: verifies() needs one keyword, by="<kind of check>"')
+    if not ids:
+        raise MarkError(f"{where}: verifies() names no equation")
+    return Verification(test, tuple(ids), by[0].value, call.lineno)
+
+
+def _walk(node: ast.AST, lists: dict[str, ast.AST]):
+    """ast.walk, going into the module-level assignments that the node names."""
+    seen = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if (
+            isinstance(current, ast.Name)
+            and current.id in lists
+            and current.id not in seen
+        ):
+            seen.add(current.id)
+            stack.append(lists[current.id])
+        stack.extend(ast.iter_child_nodes(current))
+
+
+def verifies_marks(root: Path) -> list[Verification]:
+    """Every ``pytest.mark.verifies`` in tests/, read from the source (nothing runs).
+
+    A mark must sit in the decorators of a test function: directly, or in the ``marks``
+    of a ``pytest.param`` there or in a module-level list that a decorator names;
+    anywhere else it is an error.
+    """
+    root = Path(root)
+    found = []
+    for path in sorted((root / "tests").rglob("*.py")):
+        found += _file_verifications(path, path.relative_to(root).as_posix())
+    return found
+
+
+def _file_verifications(path: Path, module: str) -> list[Verification]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    # module-level lists of pytest.param, which a decorator may name
+    lists = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found, placed = [], set()
+    classes = [(tree.body, "")]
+    while classes:
+        body, prefix = classes.pop(0)
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                classes.append((node.body, f"{prefix}{node.name}::"))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                test = f"{module}::{prefix}{node.name}"
+                for decorator in node.decorator_list:
+                    for call in _walk(decorator, lists):
+                        if _is_verifies(call):
+                            placed.add(id(call))
+                            found.append(_verification(call, test))
+    for node in ast.walk(tree):
+        if _is_verifies(node) and id(node) not in placed:
+            raise MarkError(
+                f"{module} line {node.lineno}: a verifies() mark belongs in the "
+                "decorators of the test function that makes the check"
+            )
+    return found
+
+
+def _resolve(name: str):
+    parts = name.split(".")
+    obj = importlib.import_module(parts[0])
+    for part in parts[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def _resolves(name: str) -> bool:
+    try:
+        _resolve(name)
+    except (ImportError, AttributeError):
+        return False
+    return True
+
+
+def unknown_code(mark: Mark) -> list[str]:
+    """The names after ``code:`` that nnmath does not have, in words."""
+    return [
+        f"{mark.where}: eq:{mark.id} names `{name}`, which is not in nnmath"
+        for name in mark.code
+        if not _resolves(name)
+    ]
+
+
+def api_anchor(name: str) -> str:
+    """The API page's anchor of a public name: its defining module's path
+    (``nnmath.sigmoid`` -> ``nnmath.activations.sigmoid``), as mkdocstrings writes it."""
+    obj = _resolve(name)
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def problems(marks: list[Mark], verifications: list[Verification]) -> list[str]:
+    """What is wrong with the site's marks and the tests' verifies() marks, in words."""
+    found = []
+    defined: dict[str, Mark] = {}
+    for mark in marks:
+        if mark.status == "restated":
+            continue
+        if mark.id in defined:
+            found.append(
+                f"eq:{mark.id} is stated with code: or explanatory: twice, at "
+                f"{defined[mark.id].where} and {mark.where}: state it once, and mark "
+                f"the other place `% eq:{mark.id}` alone"
+            )
+        defined.setdefault(mark.id, mark)
+    named = {mark.id for mark in marks}
+    for mark in marks:
+        if mark.id not in defined:
+            found.append(
+                f"{mark.where}: eq:{mark.id} is stated again, but no equation is marked "
+                f"`% eq:{mark.id} code: ...` or `% eq:{mark.id} explanatory: ...`"
+            )
+        found += unknown_code(mark)
+    by_id: dict[str, list[Verification]] = {}
+    for verification in verifications:
+        if verification.by not in KINDS:
+            found.append(
+                f'{verification.test}: by="{verification.by}" is not a kind of check; '
+                f"use one of {', '.join(KINDS)}"
+            )
+        for ident in verification.ids:
+            by_id.setdefault(ident, []).append(verification)
+            if ident not in named:
+                found.append(
+                    f"{verification.test} verifies eq:{ident}, which no page or docstring has"
+                )
+    for ident, mark in defined.items():
+        tests = by_id.get(ident, [])
+        if mark.status == "verified" and not tests:
+            found.append(
+                f"{mark.where}: eq:{ident} names its code ({' '.join(mark.code)}) but no "
+                f'test verifies it: add @pytest.mark.verifies("{ident}", by=...) to the '
+                "test that checks it, or mark the equation explanatory"
+            )
+        if mark.status == "explanatory" and tests:
+            found.append(
+                f"{mark.where}: eq:{ident} is marked explanatory, but "
+                f"{tests[0].test} verifies it: name its code instead"
+            )
+    return sorted(set(found), key=found.index)
+
+
+def load_measurements(root: Path) -> dict:
+    """What the last pytest runs measured, per test item (empty before the first run)."""
+    path = Path(root) / MEASUREMENTS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data.get("tests", {}) if isinstance(data, dict) else {}
+
+
+@dataclass
+class Summary:
+    """One kind of check of one equation, over the test items that make it."""
+
+    kind: str
+    tests: set[str] = field(default_factory=set)
+    passed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    largest: float | None = None
+
+
+def _function(nodeid: str) -> str:
+    return nodeid.split("[", 1)[0]
+
+
+def summarize(
+    ident: str, verifications: list[Verification], measurements: dict
+) -> list:
+    """Per kind of check of eq:``ident``: its tests, outcomes and the largest measure."""
+    summaries: dict[str, Summary] = {}
+    functions = {}
+    for verification in verifications:
+        if ident in verification.ids:
+            summary = summaries.setdefault(verification.by, Summary(verification.by))
+            summary.tests.add(verification.test)
+            functions[verification.test] = summary
+    for nodeid, item in measurements.items():
+        summary = functions.get(_function(nodeid))
+        if summary is None or ident not in item.get("ids", ()):
+            continue
+        outcome = item.get("outcome")
+        if outcome in ("passed", "skipped", "failed"):
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        for value in item.get("values", ()):
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                summary.largest = (
+                    value if summary.largest is None else max(summary.largest, value)
+                )
+    return [summaries[kind] for kind in KINDS if kind in summaries]
+
+
+def _number(value: float) -> str:
+    if 0.01 <= abs(value) < 1000:
+        return f"{value:.3g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _check_text(summary: Summary) -> str:
+    """One kind of check in words: "central differences, rel. error ≤ 3e-10 (42 cases)"."""
+    words, quantity = KINDS[summary.kind]
+    cases = summary.passed + summary.failed
+    if summary.failed:
+        return f"{words} <strong>failed</strong> ({summary.failed} of {cases} cases, last test run)"
+    if not cases:
+        why = (
+            "skipped in the last test run"
+            if summary.skipped
+            else "not run yet: run pytest"
+        )
+        return f"{words} ({why})"
+    count = f"({cases} case{'s' if cases > 1 else ''})"
+    if quantity is None or summary.largest is None:
+        return f"{words} {count}"
+    size = "0" if summary.largest == 0 else f"≤ {_number(summary.largest)}"
+    return f"{words}, {quantity} {size} {count}"
+
+
+def render_check(
+    mark: Mark,
+    definition: Mark,
+    summaries: list,
+    *,
+    anchor: str,
+    api_url: str,
+    how_url: str,
+    stated_url: str | None = None,
+    stated_title: str | None = None,
+) -> str:
+    """The line under an equation: its name, and what verifies it or why nothing does."""
+    name = (
+        f'<a class="eq-name" href="#{anchor}" title="link to this equation">'
+        f"eq:{html.escape(mark.id)}</a>"
+    )
+    if definition.status == "explanatory":
+        return (
+            f'<div class="eq-check eq-explanatory">{name} '
+            f'<a class="eq-status" href="{how_url}">explanatory</a>: '
+            f"{html.escape(definition.reason)}</div>"
+        )
+    # The words are KINDS' and the numbers formatted here: nothing to escape.
+    checks = " · ".join(_check_text(summary) for summary in summaries)
+    code = ", ".join(
+        f'<a href="{api_url}#{html.escape(api_anchor(name))}">'
+        f"<code>{html.escape(name.removeprefix('nnmath.'))}</code></a>"
+        for name in definition.code
+    )
+    tests = "".join(
+        f"<li><code>{html.escape(test)}</code></li>"
+        for summary in summaries
+        for test in sorted(summary.tests)
+    )
+    failed = any(summary.failed for summary in summaries)
+    stated = (
+        f' (as on <a href="{stated_url}">{html.escape(stated_title)}</a>)'
+        if stated_url
+        else ""
+    )
+    status = "failed" if failed else "verified"
+    return (
+        f'<div class="eq-check eq-{status}">{name} '
+        f'<a class="eq-status" href="{how_url}">{"✗ check failed" if failed else "✓ verified"}'
+        f"</a>{stated}: {checks} · code: {code} · "
+        f'<details class="eq-tests"><summary>tests</summary><ul>{tests}</ul></details></div>'
+    )
+
+
+def _nav_titles(root: Path) -> dict[str, str]:
+    """mkdocs.yml's nav: page file -> title."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+    return {page: title for item in config["nav"] for title, page in item.items()}
+
+
+def equation_counts(root: Path | None = None) -> str:
+    """A Markdown table: per page (in nav order), its display equations by status."""
+    root = Path(root) if root else Path(__file__).resolve().parents[1]
+    titles = _nav_titles(root)
+    rows: dict[str, dict[str, int]] = {}
+    for mark in page_marks(root):
+        path = mark.where.rsplit(":", 1)[0]
+        page = (
+            Path(path).relative_to("docs").as_posix()
+            if path.startswith("docs")
+            else "api.md"
+        )
+        counts = rows.setdefault(
+            page, dict.fromkeys(("verified", "explanatory", "restated"), 0)
+        )
+        counts[mark.status] += 1
+    order = [page for page in titles if page in rows]
+    lines = [
+        "| page | display equations | verified | explanatory | stated again |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    total = dict.fromkeys(("verified", "explanatory", "restated"), 0)
+    for page in order:
+        counts = rows[page]
+        title = titles[page] + (" (docstrings)" if page == "api.md" else "")
+        lines.append(
+            f"| {title} | {sum(counts.values())} | {counts['verified']} | "
+            f"{counts['explanatory']} | {counts['restated']} |"
+        )
+        for status in total:
+            total[status] += counts[status]
+    lines.append(
+        f"| **all** | **{sum(total.values())}** | **{total['verified']}** | "
+        f"**{total['explanatory']}** | **{total['restated']}** |"
+    )
+    return "\n".join(lines)
+
+
+def _report(root: Path) -> str:
+    """For authors: the marks' problems and, per file, the `$$` blocks left without a mark
+    (a rough look at the sources; the build is what checks every display equation)."""
+    lines = []
+    for path in sorted((root / "docs").rglob("*.md")) + sorted(
+        (root / "nnmath").rglob("*.py")
+    ):
+        text = path.read_text(encoding="utf-8").splitlines()
+        opened = None
+        for number, line in enumerate(text, 1):
+            if line.strip() == "$$":
+                if opened is None:
+                    opened = number
+                    after = text[number].strip() if number < len(text) else ""
+                    if not MARK.fullmatch(after):
+                        lines.append(
+                            f"{path.relative_to(root)}:{number}: no mark: {after[:70]}"
+                        )
+                else:
+                    opened = None
+    marks, verifications = page_marks(root), verifies_marks(root)
+    lines += problems(marks, verifications)
+    counts = {"verified": 0, "explanatory": 0, "restated": 0}
+    for mark in marks:
+        counts[mark.status] += 1
+    lines.append(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(_report(Path(__file__).resolve().parents[1]))
