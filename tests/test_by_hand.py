@@ -9,6 +9,7 @@ and that the labels of the graph figure do not collide.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 import numpy as np
@@ -73,7 +74,8 @@ def test_the_gradients_the_page_prints_are_those_of_finite_differences(name):
 
 
 @pytest.mark.parametrize("name", PARAMETERS)
-def test_network_pass_agrees_with_finite_differences_and_sequential(name):
+@pytest.mark.verifies("two-layer-backward", by="exact")
+def test_network_pass_agrees_with_finite_differences_and_sequential(name, measured):
     inputs = network_inputs()
     values = dict(zip(NETWORK_NAMES, network_pass(**inputs), strict=True))
     params = {p: inputs[p].copy() for p in PARAMETERS}
@@ -91,6 +93,7 @@ def test_network_pass_agrees_with_finite_differences_and_sequential(name):
         nnmath.softmax_cross_entropy_gradient(model.forward(inputs["X"]), inputs["Y"])
     )
     grads = dict(zip(PARAMETERS, model.gradients(), strict=True))
+    measured(np.abs(values[f"d{name}"] - grads[name]).max())
     np.testing.assert_allclose(values[f"d{name}"], grads[name], rtol=1e-12, atol=1e-15)
 
 
@@ -119,7 +122,8 @@ def test_the_entry_worked_by_hand_substitutes_the_actual_inputs():
 
 
 @pytest.mark.parametrize("name", ["w", "b", "x"])
-def test_the_neuron_gradients_agree_with_a_central_difference(name):
+@pytest.mark.verifies("neuron-worked-numbers", by="finite differences")
+def test_the_neuron_gradients_agree_with_a_central_difference(name, measured):
     inputs = neuron_inputs()
     values = dict(zip(NEURON_NAMES, neuron_pass(**inputs), strict=True))
     point = np.array([inputs[name]])
@@ -128,7 +132,74 @@ def test_the_neuron_gradients_agree_with_a_central_difference(name):
         return neuron_pass(**{**inputs, name: float(v[0])})[NEURON_NAMES.index("L")]
 
     numerical = nnmath.numerical_gradient(loss, point)[0]
-    assert nnmath.relative_error(values[f"dL_d{name}"], numerical) < 1e-7
+    assert measured(nnmath.relative_error(values[f"dL_d{name}"], numerical)) < 1e-7
+
+
+def _entries_by_hand(X, W1, b1, W2, b2, Y):
+    """The five entries the page works out by hand, as sums of scalars (no NumPy rows)."""
+    values = dict(zip(NETWORK_NAMES, network_pass(X, W1, b1, W2, b2, Y), strict=True))
+    Z1, dZ1 = values["Z1"], values["dZ1"]
+    Z2 = values["Z2"]
+    B = X.shape[0]
+    e0, e1 = math.exp(Z2[0, 0]), math.exp(Z2[0, 1])
+    y_hat = values["Y_hat"]
+    true = [int(np.argmax(row)) for row in Y]
+    return {
+        "by-hand-z1-entry": (
+            X[0, 0] * W1[0, 0] + X[0, 1] * W1[1, 0] + b1[0],
+            Z1[0, 0],
+        ),
+        "by-hand-softmax-entry": (e0 / (e0 + e1), y_hat[0, 0]),
+        "by-hand-loss": (
+            -(math.log(y_hat[0, true[0]]) + math.log(y_hat[1, true[1]])) / B,
+            values["L"],
+        ),
+        "by-hand-dz2-entry": ((y_hat[0, 0] - Y[0, 0]) / B, values["dZ2"][0, 0]),
+        "by-hand-dw1-entry": (
+            X[0, 0] * dZ1[0, 0] + X[1, 0] * dZ1[1, 0],
+            values["dW1"][0, 0],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "ident",
+    [
+        pytest.param(
+            "by-hand-z1-entry",
+            marks=pytest.mark.verifies("by-hand-z1-entry", by="exact"),
+            id="by-hand-z1-entry",
+        ),
+        pytest.param(
+            "by-hand-softmax-entry",
+            marks=pytest.mark.verifies("by-hand-softmax-entry", by="exact"),
+            id="by-hand-softmax-entry",
+        ),
+        pytest.param(
+            "by-hand-loss",
+            marks=pytest.mark.verifies("by-hand-loss", by="exact"),
+            id="by-hand-loss",
+        ),
+        pytest.param(
+            "by-hand-dz2-entry",
+            marks=pytest.mark.verifies("by-hand-dz2-entry", by="exact"),
+            id="by-hand-dz2-entry",
+        ),
+        pytest.param(
+            "by-hand-dw1-entry",
+            marks=pytest.mark.verifies("by-hand-dw1-entry", by="exact"),
+            id="by-hand-dw1-entry",
+        ),
+    ],
+)
+def test_each_entry_worked_by_hand_is_what_nnmath_computes(ident, measured):
+    by_hand, computed = _entries_by_hand(**network_inputs())[ident]
+    measured(abs(by_hand - computed))
+    assert by_hand == pytest.approx(computed, rel=1e-12, abs=1e-15)
+    # and the page prints that value as the result of its formula
+    assert f"= {by_hand:.4f}" in session_output("net"), (
+        f"the page does not print {by_hand:.4f} for {ident}"
+    )
 
 
 def _rotated_box(text, renderer):

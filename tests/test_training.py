@@ -12,6 +12,7 @@ from nnmath import (
     accuracy,
     minibatches,
     mlp,
+    mse_gradient,
     one_hot,
     softmax_cross_entropy,
     train_epoch,
@@ -83,6 +84,29 @@ def test_minibatches_follow_the_generator():
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not np.array_equal(np.concatenate(first), np.concatenate(other))
     assert not np.array_equal(np.concatenate(first), np.arange(50))  # shuffled
+
+
+@pytest.mark.parametrize("batch_size", [1, 5, 20])
+@pytest.mark.verifies("minibatch-unbiased", by="sampling")
+def test_the_gradient_of_a_minibatch_is_unbiased(batch_size, measured):
+    # linear regression, one output: the batch gradient is the mean of per-sample ones
+    rng = np.random.default_rng(7)
+    N, n_in = 40, 3
+    X, y = rng.normal(size=(N, n_in)), rng.normal(size=(N, 1))
+    layer = Dense(n_in, 1, None, rng)
+
+    def gradient(rows):
+        layer.backward(mse_gradient(layer.forward(X[rows]), y[rows]))
+        return np.concatenate([layer.grad_weights.ravel(), layer.grad_bias])
+
+    full = gradient(np.arange(N))
+    draws = np.array(
+        [gradient(minibatches(N, batch_size, rng)[0]) for _ in range(4000)]
+    )
+    mean, stderr = draws.mean(axis=0), draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
+    measured(np.linalg.norm(mean - full) / np.linalg.norm(full))
+    assert np.all(np.abs(mean - full) < 5 * stderr)
+    assert np.all(stderr > 0)  # the draws really vary (the check is not vacuous)
 
 
 # --- mlp -----------------------------------------------------------------------------------
