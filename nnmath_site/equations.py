@@ -506,36 +506,3 @@ def equation_counts(root: Path | None = None) -> str:
         f"**{total['explanatory']}** | **{total['restated']}** |"
     )
     return "\n".join(lines)
-
-
-def _report(root: Path) -> str:
-    """For authors: the marks' problems and, per file, the `$$` blocks left without a mark
-    (a rough look at the sources; the build is what checks every display equation)."""
-    lines = []
-    for path in sorted((root / "docs").rglob("*.md")) + sorted(
-        (root / "nnmath").rglob("*.py")
-    ):
-        text = path.read_text(encoding="utf-8").splitlines()
-        opened = None
-        for number, line in enumerate(text, 1):
-            if line.strip() == "$$":
-                if opened is None:
-                    opened = number
-                    after = text[number].strip() if number < len(text) else ""
-                    if not MARK.fullmatch(after):
-                        lines.append(
-                            f"{path.relative_to(root)}:{number}: no mark: {after[:70]}"
-                        )
-                else:
-                    opened = None
-    marks, verifications = page_marks(root), verifies_marks(root)
-    lines += problems(marks, verifications)
-    counts = {"verified": 0, "explanatory": 0, "restated": 0}
-    for mark in marks:
-        counts[mark.status] += 1
-    lines.append(", ".join(f"{n} {status}" for status, n in counts.items()))
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(_report(Path(__file__).resolve().parents[1]))

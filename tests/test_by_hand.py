@@ -168,27 +168,22 @@ def _entries_by_hand(X, W1, b1, W2, b2, Y):
         pytest.param(
             "by-hand-z1-entry",
             marks=pytest.mark.verifies("by-hand-z1-entry", by="exact"),
-            id="by-hand-z1-entry",
         ),
         pytest.param(
             "by-hand-softmax-entry",
             marks=pytest.mark.verifies("by-hand-softmax-entry", by="exact"),
-            id="by-hand-softmax-entry",
         ),
         pytest.param(
             "by-hand-loss",
             marks=pytest.mark.verifies("by-hand-loss", by="exact"),
-            id="by-hand-loss",
         ),
         pytest.param(
             "by-hand-dz2-entry",
             marks=pytest.mark.verifies("by-hand-dz2-entry", by="exact"),
-            id="by-hand-dz2-entry",
         ),
         pytest.param(
             "by-hand-dw1-entry",
             marks=pytest.mark.verifies("by-hand-dw1-entry", by="exact"),
-            id="by-hand-dw1-entry",
         ),
     ],
 )
