@@ -20,6 +20,7 @@ and ``tests/test_api.py`` fails when a public name has no row in any table.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import subprocess
 import sys
@@ -84,6 +85,33 @@ def away_from_kink(rng, shape, margin):
     return np.where(np.abs(x) < margin, np.copysign(2 * margin, x), x)
 
 
+# ---- exact references -------------------------------------------------------------------
+
+# (B, n, k) of a product (B, n) @ (n, k): single entries, a row, a column, an outer product,
+# rectangular and square.
+PRODUCT_SHAPES = [
+    (1, 1, 1),
+    (1, 5, 1),
+    (4, 1, 3),
+    (5, 1, 1),
+    (3, 4, 2),
+    (6, 6, 6),
+    (8, 13, 5),
+]
+
+
+def fsum_product(A, B):
+    """(AB)_ij = sum_p A_ip B_pj, each sum taken exactly-rounded with math.fsum."""
+    m, n = A.shape
+    k = B.shape[1]
+    return np.array(
+        [
+            [math.fsum(A[i, p] * B[p, j] for p in range(n)) for j in range(k)]
+            for i in range(m)
+        ]
+    )
+
+
 # ---- Hypothesis: settings and strategies ---------------------------------------------
 
 # A fixed number of examples, no deadline, derandomized: a run is fast and reproducible.
@@ -146,18 +174,23 @@ def eps(dtype):
 # ---- the public API --------------------------------------------------------------------
 
 
-def public_names():
-    """Every name of ``nnmath.__all__``, and ``Class.method`` for each public method."""
-    names = set(nnmath.__all__)
+def public_callables(constructors=False):
+    """(name, object) of each name of ``nnmath.__all__`` and ``(Class.method, function)``
+    of each public method; with ``constructors``, each class's ``Class.__init__`` too."""
     for name in nnmath.__all__:
         obj = getattr(nnmath, name)
+        yield name, obj
         if inspect.isclass(obj):
-            names |= {
-                f"{name}.{m}"
-                for m, _ in inspect.getmembers(obj, inspect.isfunction)
-                if not m.startswith("_")
-            }
-    return names
+            for method, function in inspect.getmembers(obj, inspect.isfunction):
+                if not method.startswith("_") or (
+                    constructors and method == "__init__"
+                ):
+                    yield f"{name}.{method}", function
+
+
+def public_names():
+    """Every name of ``nnmath.__all__``, and ``Class.method`` for each public method."""
+    return {name for name, _ in public_callables()}
 
 
 # ---- bad-input tables ------------------------------------------------------------------

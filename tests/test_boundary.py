@@ -15,22 +15,14 @@ import pytest
 
 import nnmath
 from nnmath import _validation
+from tests.support import public_callables
 
 
 def _guarded_callables():
     """Every public function, constructor and method that carries a check."""
-    for name in nnmath.__all__:
-        obj = getattr(nnmath, name)
-        members = [(name, obj)]
-        if inspect.isclass(obj):
-            members = [
-                (f"{name}.{m}", f)
-                for m, f in inspect.getmembers(obj, inspect.isfunction)
-                if not m.startswith("_") or m == "__init__"
-            ]
-        for label, fn in members:
-            if hasattr(fn, "check"):
-                yield pytest.param(fn, id=label)
+    for label, fn in public_callables(constructors=True):
+        if hasattr(fn, "check"):
+            yield pytest.param(fn, id=label)
 
 
 GUARDED = list(_guarded_callables())

@@ -26,12 +26,15 @@ from nnmath import (
 from tests.support import (
     INF,
     NAN,
+    PRODUCT_SHAPES,
     args,
     bad_input_test,
     dense,
     forwarded,
+    fsum_product,
     gen,
     model,
+    non_finite,
     ones,
     zeros,
 )
@@ -158,6 +161,60 @@ def test_sequential_lists_parameters_in_layer_order_as_views():
             [layers[0].weights, layers[0].bias, layers[1].weights, layers[1].bias],
         )
     ] == [True] * 4
+
+
+# ---------------------------------------------------------------- linear: Z = X W + b
+
+
+@pytest.mark.verifies("dense-forward", "dense-forward-entries", by="exact")
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", PRODUCT_SHAPES)
+def test_linear_matches_the_elementwise_formula(seed, shape, measured):
+    B, n, k = shape
+    rng = np.random.default_rng(seed)
+    X, W, b = rng.normal(size=(B, n)), rng.normal(size=(n, k)), rng.normal(size=k)
+    Z = linear(X, W, b)
+    expected = fsum_product(X, W) + np.array(
+        [[b[j] for j in range(k)] for _ in range(B)]
+    )
+    assert Z.shape == (B, k)
+    measured(np.abs(Z - expected).max())
+    assert np.allclose(Z, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_bias_is_added_to_every_row(seed):
+    rng = np.random.default_rng(seed)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    assert np.array_equal(linear(np.zeros((5, 3)), W, b), np.tile(b, (5, 1)))
+    X = rng.normal(size=(5, 3))
+    shifted = linear(X, W, b + 1.0) - linear(X, W, b)
+    assert np.allclose(shifted, 1.0, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_linear_is_affine_in_x(seed):
+    rng = np.random.default_rng(seed)
+    X1, X2 = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    a = float(rng.uniform(-2, 2))
+    # Z(a X1 + X2) = a (Z(X1) - b) + Z(X2): linear in X once the bias is taken out
+    assert np.allclose(
+        linear(a * X1 + X2, W, b), a * (linear(X1, W, b) - b) + linear(X2, W, b)
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_keeps_the_float_dtype(dtype):
+    rng = np.random.default_rng(0)
+    X, W, b = (rng.normal(size=s).astype(dtype) for s in [(4, 3), (3, 2), (2,)])
+    Z = linear(X, W, b)
+    assert Z.dtype == dtype
+    assert np.allclose(
+        Z,
+        X.astype(np.float64) @ W.astype(np.float64) + b,
+        rtol=1e-5 if dtype == np.float32 else 1e-12,
+    )
 
 
 # ---------------------------------------------------------------- linear_backward
@@ -299,6 +356,9 @@ def fed(n_in=3, n_out=4, batch=2, dtype=np.float64):
     return forwarded(dense(n_in, n_out, dtype=dtype), batch)
 
 
+# inputs only read by the calls below
+X34, X42, X43 = ones(3, 4), ones(4, 2), ones(4, 3)
+W25, W43, B2, B5 = ones(2, 5), ones(4, 3), zeros(2), zeros(5)
 F32 = np.float32
 X32 = ones(2, 3, dtype=F32)
 G24 = ones(2, 4)  # an upstream gradient (backward only reads it)
@@ -306,6 +366,21 @@ G24 = ones(2, 4)  # an upstream gradient (backward only reads it)
 
 # fmt: off
 BAD_INPUT = {
+    "linear": [
+        ("X 3 wide, W 2 high", args(X43, W25, B5), r"^X has 3.*W expects 2.*\(4, 3\).*\(2, 5\)"),
+        ("X 3 wide, W 5 high", args(X43, ones(5, 2), B2), r"X\.shape=\(4, 3\).*W\.shape=\(5, 2\)"),
+        ("b (4,), not (5,)", args(X42, W25, zeros(4)), r"^b\b.*\(5,\).*\(2, 5\).*\(4,\)"),
+        ("b (2,)", args(X34, W43, ones(2)), r"^b\b.*\(3,\).*\(2,\)"),
+        ("b (4,)", args(X34, W43, ones(4)), r"^b\b.*\(3,\).*\(4,\)"),
+        ("b a row", args(X42, W25, zeros(1, 5)), r"^b\b.*1-D.*\(1, 5\)"),
+        ("b (1, 3)", args(X34, W43, ones(1, 3)), r"^b\b.*1-D.*\(1, 3\)"),
+        # (3, 1) would broadcast without error here (B = k = 3) and add b_i to row i
+        ("b a column", args(X34, W43, ones(3, 1)), r"^b\b.*1-D.*\(3, 1\)"),
+        ("X one sample", args(ones(2), W25, B5), r"^X\b.*2-D.*\(2,\)"),
+        ("X 3-D", args(ones(2, 3, 4), ones(3, 2), B2), r"^X\b.*2-D.*\(2, 3, 4\)"),
+        ("NaN in W", args(ones(1, 1), [[NAN]], zeros(1)), r"^W\b.*finite"),
+        *non_finite(lambda v: linear([[0.5, v, 0.25]], ones(3, 2), B2), r"^X\b.*finite"),
+    ],
     "linear_backward": [
         ("dZ (4, 4)", args(ones(4, 2), ones(2, 5), ones(4, 4)), r"^dZ\b.*\(4, 5\).*\(4, 4\)"),
         ("dZ transposed", args(ones(4, 3), ones(3, 2), ones(2, 4)), r"^dZ\b.*\(4, 2\).*\(2, 4\)"),
