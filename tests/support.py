@@ -1,4 +1,5 @@
-"""What the test modules share: paths, the site build, sampling helpers, bad-input tables.
+"""What the test modules share: the site build, serving and watching it in a browser,
+sampling helpers, exact references, Hypothesis strategies and bad-input tables.
 
 No test module imports another; what two of them need lives here.
 
@@ -19,11 +20,20 @@ and ``tests/test_api.py`` fails when a public name has no row in any table.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import gzip
+import http.server
 import inspect
+import io
+import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +54,8 @@ NAN, INF = float("nan"), float("inf")
 # ---- the site --------------------------------------------------------------------------
 
 
-def nav_pages():
-    """The page files of mkdocs.yml's nav, in order (``index.md``, ``neuron.md``, ...)."""
+def mkdocs_config():
+    """mkdocs.yml as a dict (its ``!ENV`` and ``!!python/name`` tags read as None)."""
 
     class Loader(yaml.SafeLoader):
         pass
@@ -54,8 +64,12 @@ def nav_pages():
     Loader.add_multi_constructor(
         "tag:yaml.org,2002:python/", lambda loader, suffix, node: None
     )
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf8"), Loader=Loader)
-    return [next(iter(item.values())) for item in config["nav"]]
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf8"), Loader=Loader)
+
+
+def nav_pages():
+    """The page files of mkdocs.yml's nav, in order (``index.md``, ``neuron.md``, ...)."""
+    return [next(iter(item.values())) for item in mkdocs_config()["nav"]]
 
 
 def mkdocs_build(config, site, env=None, cwd=None):
@@ -74,6 +88,261 @@ def mkdocs_build(config, site, env=None, cwd=None):
         text=True,
         timeout=600,
     )
+
+
+# ---- the built site, served and watched in a browser -------------------------------------
+
+# Text a static host (GitHub Pages) sends gzip-compressed; the browser tests count the bytes
+# a reader downloads, so the test server compresses the same way.
+COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".map", ".txt")
+BROWSER_JS = ROOT / "tests" / "browser" / "js"  # what the browser tests run in the page
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves files as a static host does: text gzip-compressed when the browser accepts it."""
+
+    def log_message(self, format, *args):
+        pass
+
+    def send_head(self):
+        if "gzip" not in self.headers.get("Accept-Encoding", ""):
+            return super().send_head()
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to the folder's address
+            path = path / "index.html"
+        if path.suffix not in COMPRESSED or not path.is_file():
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the browser closing a connection early is not an error of the site
+
+
+class SiteServer:
+    """Serves ``directory`` on a free port of 127.0.0.1 from a background thread.
+
+    ``base`` (ending with a slash) is known before anything is served, so a site can be
+    built for its own address first and ``directory`` set afterwards.
+    """
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = directory
+        self._server = _Server(("127.0.0.1", 0), self._handler)
+        self.base = f"http://127.0.0.1:{self._server.server_port}/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def _handler(self, *args, **kwargs):
+        return _Handler(*args, directory=str(self.directory), **kwargs)
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def nav_titles():
+    """(title, URL path) of every page in mkdocs.yml's nav, in order; home is ``""``."""
+    return [
+        (title, "" if file == "index.md" else file.removesuffix(".md") + "/")
+        for item in mkdocs_config()["nav"]
+        for title, file in item.items()
+    ]
+
+
+# The hooks of mkdocs.yml, which a fixture site names again (its paths are relative), but
+# for the equation marks (a fixture page's display equation has none: tests/test_equations.py
+# builds sites with that hook).
+FIXTURE_HOOKS = [
+    Path(hook).name for hook in mkdocs_config()["hooks"] if "equations" not in hook
+]
+
+
+def write_fixture_site(directory, pages, site_url, hooks=DOCS / "hooks"):
+    """A small site that inherits mkdocs.yml (theme, Markdown extensions, hooks, link checker).
+
+    Only the pages differ: ``pages`` maps file names to Markdown, listed in the nav in
+    order; ``hooks`` is the folder the hooks are taken from. Returns its configuration.
+    """
+    docs = Path(directory) / "docs"
+    docs.mkdir(parents=True)
+    shutil.copytree(DOCS / "stylesheets", docs / "stylesheets")
+    for name, text in pages.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    config = {
+        "INHERIT": str(ROOT / "mkdocs.yml"),
+        "site_name": "fixture",
+        "site_url": site_url,
+        "docs_dir": str(docs),
+        "nav": [{name.removesuffix(".md"): name} for name in pages],
+        # Paths in mkdocs.yml are relative to it: give them again, absolute.
+        "hooks": [str(Path(hooks) / name) for name in FIXTURE_HOOKS],
+        "watch": [],
+    }
+    path = Path(directory) / "mkdocs.yml"
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+@functools.cache
+def js(name):
+    """The JavaScript of ``tests/browser/js/<name>.js``, for ``page.evaluate`` or a script."""
+    return (BROWSER_JS / f"{name}.js").read_text(encoding="utf-8")
+
+
+@dataclasses.dataclass
+class Traffic:
+    """What a browser context asked of the network, and what went wrong, while watched."""
+
+    base: str
+    requests: list[str] = dataclasses.field(default_factory=list)
+    external: list[str] = dataclasses.field(default_factory=list)
+    failed: list[str] = dataclasses.field(default_factory=list)
+    console_errors: list[str] = dataclasses.field(default_factory=list)
+    finished: list = dataclasses.field(default_factory=list, repr=False)
+
+    def transferred(self) -> int:
+        """Bytes of the finished responses so far, headers and (compressed) bodies.
+
+        Asked of the browser only here, while the context is open, not for every request.
+        """
+        return sum(
+            sizes["responseBodySize"] + sizes["responseHeadersSize"]
+            for sizes in (request.sizes() for request in self.finished)
+        )
+
+    def problems(self) -> list[str]:
+        return (
+            [f"request leaving 127.0.0.1: {url}" for url in self.external]
+            + [f"failed request: {entry}" for entry in self.failed]
+            + [f"console error: {text}" for text in self.console_errors]
+        )
+
+
+def watch(context, base) -> Traffic:
+    """Watch a browser context: every page of it runs ``js/probes.js`` first, requests
+    outside ``base`` are aborted and recorded, and its requests, their sizes, failures,
+    HTTP and console errors are kept in the ``Traffic`` returned."""
+    traffic = Traffic(base)
+    context.add_init_script(js("probes"))
+
+    def outside(route):
+        traffic.external.append(route.request.url)
+        route.abort()
+
+    def failed(request):
+        # Requests aborted here are reported as external; net::ERR_ABORTED is the page
+        # cancelling a request as the reader moves on (a missing file is an HTTP 404).
+        if (
+            request.url not in traffic.external
+            and request.failure != "net::ERR_ABORTED"
+        ):
+            traffic.failed.append(f"{request.url} ({request.failure})")
+
+    def responded(response):
+        if response.status >= 400:
+            traffic.failed.append(f"{response.url} (HTTP {response.status})")
+
+    def console(message):
+        if message.type == "error":
+            traffic.console_errors.append(message.text)
+
+    # Matched by the browser, so only requests that leave the site come to Python.
+    leaving = re.compile(rf"^(?!{re.escape(base)}|data:)")
+    context.route(leaving, outside)
+    context.on("request", lambda request: traffic.requests.append(request.url))
+    context.on("requestfinished", lambda request: traffic.finished.append(request))
+    context.on("requestfailed", failed)
+    context.on("response", responded)
+    context.on("console", console)
+    context.on(
+        "weberror", lambda e: traffic.console_errors.append(f"uncaught: {e.error}")
+    )
+    return traffic
+
+
+def math_problems(report):
+    """What is wrong with the math of a page, from ``js/math_report.js``'s report."""
+    problems = []
+    if report["rendered"] != report["arithmatex"]:
+        problems.append(
+            f"{report['rendered']} rendered formulas of {report['arithmatex']}"
+        )
+    if report["mathml"] != report["arithmatex"]:
+        problems.append(f"{report['mathml']} MathML formulas of {report['arithmatex']}")
+    problems += [f"not rendered: {tex}" for tex in report["unrendered"]]
+    problems += [f"KaTeX error: {text}" for text in report["errors"]]
+    problems += [f"raw TeX visible: ...{text}..." for text in report["raw_tex"]]
+    problems += [f"a math script is sent: {src}" for src in report["math_scripts"]]
+    return problems
+
+
+def check_math(page):
+    """The math of the current page as it stands (nothing is waited for): (problems, report)."""
+    report = page.evaluate(js("math_report"))
+    return math_problems(report), report
+
+
+def code_block_problems(page):
+    """(problems, number of blocks) of the page's code blocks: each highlighted, Python
+    with highlighted tokens, each with a copy button."""
+    blocks = page.evaluate(js("code_blocks"))
+    problems = []
+    for block in blocks:
+        if not block["highlighted"]:
+            problems.append(f"code block {block['id']!r} is not highlighted")
+        if block["language"] in ("python", "py") and block["tokens"] == 0:
+            problems.append(f"Python block {block['id']!r} has no highlighted tokens")
+        if not block["copy_button"]:
+            problems.append(f"code block {block['id']!r} has no copy button")
+    return problems, len(blocks)
+
+
+# WCAG AA: 4.5:1 for text (formulas, figure labels), 3:1 for graphics (axes).
+CONTRAST_NEEDED = {
+    "formulas": 4.5,
+    "figure_text": 4.5,
+    "figure_axes": 3.0,
+    "figure_text_coloured": 4.5,
+}
+
+
+def readability(page):
+    """Contrast of formulas, figure text and figure axes against what is behind them.
+
+    For each kind: how many, the lowest contrast ratio, the mean luminance of the ink, and
+    the items below ``CONTRAST_NEEDED``. ``figure_text_coloured`` (text in a colour of its
+    own, which may sit on a coloured patch) is for the report, not for asserting.
+    """
+    found = page.evaluate(js("readability"))
+    summary = {"scheme": found["scheme"]}
+    for kind, needed in CONTRAST_NEEDED.items():
+        values = found[kind]
+        summary[kind] = {
+            "count": len(values),
+            "min_contrast": round(min((v["ratio"] for v in values), default=21.0), 2),
+            "mean_luminance": (
+                sum(v["fg"] for v in values) / len(values) if values else None
+            ),
+            "too_faint": [
+                f"{v['text']!r} in {v['colour']}: {v['ratio']:.2f}:1"
+                for v in values
+                if v["ratio"] < needed
+            ],
+        }
+    return summary
 
 
 # ---- sampling --------------------------------------------------------------------------

@@ -245,9 +245,14 @@ def test_linear_backward_shapes_and_values(shape, seed, measured):
 # ---------------------------------------------------------------- initialization
 
 
-def _five_sigma(std_of_one_sample, n):
-    """Tolerance for a sample mean of n independent draws: five standard errors."""
-    return 5 * std_of_one_sample / np.sqrt(n)
+def assert_moments(W, var, sd_of_square, measured):
+    """The entries' sample mean within five standard errors of 0 (the sd of one entry is
+    sqrt(var)) and their mean square within five of ``var`` (``sd_of_square`` that of one
+    squared entry); measures the relative error of the variance."""
+    n = W.size
+    assert abs(W.mean()) < 5 * np.sqrt(var) / np.sqrt(n)
+    measured(abs(np.mean(W**2) - var) / var)
+    assert abs(np.mean(W**2) - var) < 5 * sd_of_square / np.sqrt(n)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -255,14 +260,10 @@ def _five_sigma(std_of_one_sample, n):
 @pytest.mark.verifies("he-normal", by="sampling")
 def test_he_normal_has_variance_two_over_fan_in(n_in, n_out, seed, measured):
     W = he_normal(n_in, n_out, np.random.default_rng(seed))
-    N = W.size
     var = 2.0 / n_in
     assert W.shape == (n_in, n_out) and W.dtype == np.float64
-    # mean of W: sd of one draw is sqrt(var);
-    # mean of W^2 estimates var, sd of one W^2 is sqrt(2) var
-    assert abs(W.mean()) < _five_sigma(np.sqrt(var), N)
-    measured(abs(np.mean(W**2) - var) / var)
-    assert abs(np.mean(W**2) - var) < _five_sigma(np.sqrt(2) * var, N)
+    # for N(0, var): Var(W^2) = E[W^4] - var^2 = 3 var^2 - var^2 = 2 var^2
+    assert_moments(W, var, np.sqrt(2) * var, measured)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -270,15 +271,12 @@ def test_he_normal_has_variance_two_over_fan_in(n_in, n_out, seed, measured):
 @pytest.mark.verifies("glorot-uniform", by="sampling")
 def test_glorot_uniform_has_variance_two_over_fan_sum(n_in, n_out, seed, measured):
     W = glorot_uniform(n_in, n_out, np.random.default_rng(seed))
-    N = W.size
     a = np.sqrt(6.0 / (n_in + n_out))
     var = a**2 / 3  # variance of U(-a, a), which equals 2 / (n_in + n_out)
     assert np.isclose(var, 2.0 / (n_in + n_out))
     assert W.shape == (n_in, n_out) and np.abs(W).max() <= a
     # for U(-a, a): Var(W^2) = E[W^4] - var^2 = a^4/5 - a^4/9 = 4 a^4 / 45
-    assert abs(W.mean()) < _five_sigma(np.sqrt(var), N)
-    measured(abs(np.mean(W**2) - var) / var)
-    assert abs(np.mean(W**2) - var) < _five_sigma(np.sqrt(4 * a**4 / 45), N)
+    assert_moments(W, var, np.sqrt(4 * a**4 / 45), measured)
 
 
 @pytest.mark.parametrize("init", [he_normal, glorot_uniform])

@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from .conftest import nav_pages
+from tests.support import nav_titles
 
-PAGES = nav_pages()
+PAGES = nav_titles()
 IDS = [path.strip("/") or "home" for _, path in PAGES]
 SKIPPED = {"pre", "code", "script", "style", "svg", "textarea"}  # code and non-text
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}

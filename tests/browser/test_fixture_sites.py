@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from .conftest import ROOT, mkdocs_build, write_fixture_site
+from tests.support import ROOT, mkdocs_build, write_fixture_site
 
 GOOD = r"""# Formulas
 
@@ -42,7 +42,9 @@ def build(folder, pages, hooks=ROOT / "docs/hooks"):
     config = write_fixture_site(
         folder / "project", pages, "http://127.0.0.1:8000/", hooks
     )
-    result = mkdocs_build(config, folder / "site")
+    result = mkdocs_build(
+        config, folder / "site", cwd=ROOT
+    )  # snippets resolve from ROOT
     return result.returncode, result.stdout + result.stderr
 
 

@@ -7,16 +7,9 @@ import re
 
 import pytest
 
-from .conftest import (
-    RESULTS,
-    check_math,
-    nav_pages,
-    open_context,
-    readability,
-    watch,
-)
+from tests.support import check_math, js, nav_titles, readability
 
-PAGES = nav_pages()
+PAGES = nav_titles()
 
 
 def first_page_with(site, *needles: str) -> tuple[str, str]:
@@ -52,12 +45,13 @@ def mark(page) -> None:
     page.evaluate("() => { window.__nnmathMark = 'still here'; }")
 
 
-def test_instant_navigation_brings_the_math_rendered_without_a_reload(browser, site):
+def test_instant_navigation_brings_the_math_rendered_without_a_reload(
+    page, traffic, site
+):
     """Material swaps the page's content: the new content's math is already rendered."""
     title, path = first_page_with(site, 'class="arithmatex"')
-    context, traffic = open_context(browser, site.base)
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base)
+    page.goto("")
+    assert page.evaluate("() => typeof window.document$") == "object"  # Material runs
     mark(page)
 
     follow(page, sidebar_link(page, path), path)
@@ -84,7 +78,7 @@ def test_instant_navigation_brings_the_math_rendered_without_a_reload(browser, s
     problems, report = check_math(page)
     assert not problems and report["arithmatex"] > 0, problems
     page.go_back()
-    page.wait_for_url(site.base)
+    page.wait_for_url(site.base)  # home
     page.go_forward()
     page.wait_for_url(f"**/{path}")
     page.wait_for_selector(".md-content .arithmatex .katex")
@@ -92,40 +86,25 @@ def test_instant_navigation_brings_the_math_rendered_without_a_reload(browser, s
     assert not problems and report["arithmatex"] > 0, problems
     assert same_document(page), "back and forward reloaded the page"
     assert not traffic.problems(), traffic.problems()
-    context.close()
 
 
-def test_pages_read_correctly_without_javascript(browser, site):
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_pages_read_correctly_without_javascript(page, traffic, site):
     title, path = first_page_with(site, 'class="arithmatex"')
-    context, traffic = open_context(browser, site.base, java_script_enabled=False)
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base + path)
+    page.goto(path)
+    # Material's bundle did not run: its observable of page loads is not defined.
+    assert page.evaluate("() => typeof window.document$") == "undefined"
     problems, report = check_math(page)
     assert not problems, problems
     assert report["arithmatex"] > 10
-    context.close()
+    assert not traffic.problems(), traffic.problems()
 
 
 # Words that only formulas hold (\text{...}, \operatorname{...}), on the page that has them.
-FIND_IN_PAGE = """
-(word) => {
-  const inMath = () => {
-    const node = getSelection().anchorNode;
-    return !!(node && node.parentElement && node.parentElement.closest(".katex"));
-  };
-  getSelection().removeAllRanges();
-  for (let i = 0; i < 200 && window.find(word, false, false, false, true); i++) {
-    if (inMath()) return true;
-  }
-  return false;
-}
-"""
-
-
 @pytest.mark.parametrize(
     "path, word", [("gradcheck/", "truncation"), ("activations/", "ReLU")]
 )
-def test_find_in_page_finds_words_inside_formulas(browser, site, path, word):
+def test_find_in_page_finds_words_inside_formulas(page, traffic, site, path, word):
     """KaTeX draws \\text and \\operatorname as text, so the browser's find reaches it."""
     html = (site.directory / path / "index.html").read_text(encoding="utf-8")
     annotations = re.findall(
@@ -134,20 +113,15 @@ def test_find_in_page_finds_words_inside_formulas(browser, site, path, word):
     assert any(word in tex for tex in annotations), (
         f"no formula on {path} holds {word!r}"
     )
-    context, traffic = open_context(browser, site.base)
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base + path)
-    assert page.evaluate(FIND_IN_PAGE, word), (
+    page.goto(path)
+    assert page.evaluate(js("find_in_page"), word), (
         f"find did not reach {word!r} in a formula"
     )
     assert not traffic.problems(), traffic.problems()
-    context.close()
 
 
-def test_search_finds_softmax_on_the_activations_page(browser, site):
-    context, traffic = open_context(browser, site.base)
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base)
+def test_search_finds_softmax_on_the_activations_page(page, traffic):
+    page.goto("")
     search = page.locator("input.md-search__input")
     search.click()
     search.press_sequentially("softmax", delay=30)
@@ -157,21 +131,18 @@ def test_search_finds_softmax_on_the_activations_page(browser, site):
     assert hit.inner_text().lower() == "softmax"
     assert any(url.endswith("search/search_index.json") for url in traffic.requests)
     assert not traffic.problems(), traffic.problems()
-    context.close()
 
 
-def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
+@pytest.mark.browser_context_args(color_scheme="light")
+def test_dark_scheme_keeps_formulas_and_figures_readable(page, traffic, site, results):
     # The activations page (the template page: formulas and figures); else the first alike.
     title, path = next(
         ((t, p) for t, p in PAGES if p == "activations/"),
         first_page_with(site, 'class="arithmatex"', 'class="nnmath-figure"'),
     )
-    context, traffic = open_context(browser, site.base, color_scheme="light")
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base + path)
+    page.goto(path)
     problems, _ = check_math(page)
     assert not problems, problems
-    RESULTS.mkdir(exist_ok=True)
     name = path.strip("/")
     figure = page.locator(".md-content .nnmath-figure").first
 
@@ -185,7 +156,7 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
         problems, _ = check_math(page)
         assert not problems, f"{scheme}: {problems}"
         figure.scroll_into_view_if_needed()
-        page.screenshot(path=RESULTS / f"{name}-{scheme}.png", animations="disabled")
+        page.screenshot(path=results / f"{name}-{scheme}.png", animations="disabled")
         seen[scheme] = found = readability(page)
         assert found["scheme"] == scheme
         assert found["formulas"]["count"] > 0 and found["figure_text"]["count"] > 0
@@ -201,67 +172,44 @@ def test_dark_scheme_keeps_formulas_and_figures_readable(browser, site):
             seen["slate"][kind]["mean_luminance"]
             > seen["default"][kind]["mean_luminance"]
         ), kind
-    (RESULTS / f"{name}-schemes.json").write_text(
+    (results / f"{name}-schemes.json").write_text(
         json.dumps(seen, indent=2), encoding="utf-8"
     )
     assert not traffic.problems(), traffic.problems()
-    context.close()
 
 
-def test_the_backprop_graph_arrives_drawn_and_no_diagram_script_loads(browser, site):
+def test_the_backprop_graph_arrives_drawn_and_no_diagram_script_loads(
+    page, traffic, site
+):
     """The graph is an SVG made at build time: after instant navigation it is there,
     and no diagram script is fetched."""
     title, path = first_page_with(site, "Computational graph of the two-layer network")
-    context, traffic = open_context(browser, site.base)
-    page = watch(context.new_page(), traffic)
-    page.goto(site.base)
+    page.goto("")
     mark(page)
     follow(page, sidebar_link(page, path), path)
     assert same_document(page)
-    heights = page.evaluate(
-        "() => [...document.querySelectorAll('.md-content svg[role=img]')]"
-        ".filter(s => s.getAttribute('aria-label').startsWith('Computational graph'))"
-        ".map(s => s.getBoundingClientRect().height)"
-    )
+    heights = page.evaluate(js("graph_heights"))
     assert heights and min(heights) > 100, heights
     assert not any("mermaid" in url for url in traffic.requests)
     assert not traffic.problems(), traffic.problems()
-    context.close()
 
 
 CODE_COLUMNS = 88  # ruff's line length; tests/test_site.py holds every code line to it
 
 
 @pytest.mark.parametrize("width", [1024, 1280, 1920])
-def test_code_blocks_fit_without_sideways_scrolling(browser, site, width):
+def test_code_blocks_fit_without_sideways_scrolling(page, traffic, width):
     """At desktop widths a code block holds 88 columns, and no block on any page scrolls."""
-    context, traffic = open_context(browser, site.base)
-    page = context.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     scrolling = []
     columns = None
-    for title, path in nav_pages():
-        page.goto(site.base + path)
-        found = page.evaluate(
-            """() => [...document.querySelectorAll('.md-content pre > code')].map((c) => {
-                 const nested = !!c.closest('.admonition, details, li, .tabbed-set');
-                 const probe = document.createElement('span');
-                 probe.textContent = 'x'.repeat(100);
-                 c.appendChild(probe);
-                 const char = probe.getBoundingClientRect().width / 100;
-                 probe.remove();
-                 const style = getComputedStyle(c);
-                 const inner = c.clientWidth - parseFloat(style.paddingLeft)
-                   - parseFloat(style.paddingRight);
-                 return {columns: inner / char, scrolls: c.scrollWidth > c.clientWidth + 1,
-                         start: c.textContent.slice(0, 40), nested};
-               })"""
-        )
+    for title, path in PAGES:
+        page.goto(path)
+        found = page.evaluate(js("code_columns"))
         # a block in an admonition or a list is narrower: it only has to hold its lines
         top = [(b["columns"], title, b["start"]) for b in found if not b["nested"]]
         columns = min([columns or (1e9, "", "")] + top)
         scrolling += [f"{title}: {b['start']!r}" for b in found if b["scrolls"]]
-    context.close()
     assert not traffic.problems(), traffic.problems()
     narrowest, title, start = columns
     assert narrowest >= CODE_COLUMNS, (

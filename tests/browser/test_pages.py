@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import nav_pages
+from tests.support import nav_titles
 
-PAGES = nav_pages()
+PAGES = nav_titles()
 IDS = [path.strip("/") or "home" for _, path in PAGES]
 
 # The budgets of issue 11, for every page, on a first visit with an empty cache.

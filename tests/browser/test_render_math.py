@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nnmath_site.math import FORMULA, Renderer, TexError, fonts_used, typeset
-
-from .conftest import ROOT
+from tests.support import ROOT
 
 PAGE = (
     '<head><meta charset="utf-8"></head><p>Inline <span class="arithmatex">\\(a &lt; b\\)'

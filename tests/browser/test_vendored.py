@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from .conftest import ROOT
+from tests.support import ROOT
 
 PACKAGE_JSON = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
 LOCK = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
