@@ -196,6 +196,20 @@ def write_fixture_site(directory, pages, site_url, hooks=DOCS / "hooks"):
     return path
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str):
+    """Skip a test whose tools are missing on a reader's machine; fail it in CI (the
+    environment variable ``CI`` set, as ``.ci/run`` does), where it must run."""
+    if in_ci():
+        pytest.fail(
+            f"{reason} (CI is set, so the browser tests must run)", pytrace=False
+        )
+    pytest.skip(f"{reason}; set up as in .ci/run to run the browser tests")
+
+
 @functools.cache
 def js(name):
     """The JavaScript of ``tests/browser/js/<name>.js``, for ``page.evaluate`` or a script."""
@@ -210,6 +224,7 @@ class Traffic:
     requests: list[str] = dataclasses.field(default_factory=list)
     external: list[str] = dataclasses.field(default_factory=list)
     failed: list[str] = dataclasses.field(default_factory=list)
+    cancelled: list[str] = dataclasses.field(default_factory=list)
     console_errors: list[str] = dataclasses.field(default_factory=list)
     finished: list = dataclasses.field(default_factory=list, repr=False)
 
@@ -223,10 +238,17 @@ class Traffic:
             for sizes in (request.sizes() for request in self.finished)
         )
 
-    def problems(self) -> list[str]:
+    def problems(self, moved_on=False) -> list[str]:
+        """Everything that went wrong. With ``moved_on`` (the test left each page before
+        it finished loading), requests the browser cancelled on leaving are not counted."""
         return (
             [f"request leaving 127.0.0.1: {url}" for url in self.external]
             + [f"failed request: {entry}" for entry in self.failed]
+            + [
+                f"cancelled request: {entry}"
+                for entry in self.cancelled
+                if not moved_on
+            ]
             + [f"console error: {text}" for text in self.console_errors]
         )
 
@@ -243,13 +265,13 @@ def watch(context, base) -> Traffic:
         route.abort()
 
     def failed(request):
-        # Requests aborted here are reported as external; net::ERR_ABORTED is the page
-        # cancelling a request as the reader moves on (a missing file is an HTTP 404).
-        if (
-            request.url not in traffic.external
-            and request.failure != "net::ERR_ABORTED"
-        ):
-            traffic.failed.append(f"{request.url} ({request.failure})")
+        if request.url in traffic.external:
+            return  # aborted by the route above: reported as external
+        entry = f"{request.url} ({request.failure})"
+        if request.failure == "net::ERR_ABORTED":
+            traffic.cancelled.append(entry)  # by the page, or by leaving it
+        else:
+            traffic.failed.append(entry)
 
     def responded(response):
         if response.status >= 400:

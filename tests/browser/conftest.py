@@ -10,9 +10,9 @@ aborted and recorded). The JavaScript the tests run in the page is in ``js/``.
 The site is built once per session (tests/conftest.py ``built_site``) and served gzip-
 compressed, as static hosts do, so the bytes counted are the bytes a reader downloads.
 
-Without Chromium, Playwright or ``npm ci`` these tests skip and say what is missing; when the
-environment variable ``CI`` is set (as ``.ci/run`` does) they fail instead, so CI cannot pass
-with the browser tests silently skipped.
+Without Chromium or ``npm ci`` these tests skip and say what is missing; when the environment
+variable ``CI`` is set (as ``.ci/run`` does) they fail instead, so CI cannot pass with the
+browser tests silently skipped. Playwright and pytest-playwright come with the test extra.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tests.support import (
     check_math,
     code_block_problems,
     readability,
+    unavailable,
     watch,
 )
 
@@ -49,19 +50,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def unavailable(reason: str):
-    """Skip on a reader's machine; fail in CI, where these tests must run."""
-    if in_ci():
-        pytest.fail(
-            f"{reason} (CI is set, so the browser tests must run)", pytrace=False
-        )
-    pytest.skip(f"{reason}; set up as in .ci/run to run the browser tests")
 
 
 @pytest.fixture(scope="session")

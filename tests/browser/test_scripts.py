@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.support import BROWSER_JS, ROOT
+from tests.support import BROWSER_JS, ROOT, unavailable
 
 SCRIPTS = sorted(path.stem for path in BROWSER_JS.glob("*.js"))
 
@@ -28,7 +28,7 @@ def test_every_script_is_used_and_every_used_script_exists():
 def test_each_script_parses(name):
     node = shutil.which("node")
     if node is None:
-        pytest.skip("Node.js is not installed (the build needs it for KaTeX)")
+        unavailable("Node.js is not installed (the build runs KaTeX with it)")
     result = subprocess.run(
         [node, "--check", str(BROWSER_JS / f"{name}.js")],
         capture_output=True,
