@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 import nnmath
-from tests.support import DOCS, mkdocs_build, nav_pages
+from tests.support import DOCS, mkdocs_build, nav_pages, write_fixture_site
 
 # Figures each page must contain, as inline SVG (aria-label fragments, case-insensitive).
 # Issue 3 lists them; the graphs of by-hand.md and backprop.md are drawn at build time too.
@@ -403,7 +403,6 @@ for factor in ("", "2 * "):  # edit the package between two builds, as under mkd
 
 def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
     """mkdocs serve rebuilds in one long-lived process: outputs and listings follow edits."""
-    import json
     import shutil
     import subprocess
     import sys
@@ -411,28 +410,15 @@ def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     shutil.copytree(root / "nnmath", tmp_path / "pkg" / "nnmath")
-    docs = tmp_path / "docs"
-    shutil.copytree(root / "docs" / "stylesheets", docs / "stylesheets")
-    (docs / "index.md").write_text(
+    index = (
         '# t\n\n```{.python exec="on" result="text"}\nfrom nnmath import sigmoid_derivative\n'
         'print(f"derivative at 0: {sigmoid_derivative(0.0)}")\n```\n\n'
         '```{.python exec="on"}\nfrom nnmath_site.listing import listing\n\n'
         'print(listing("nnmath.sigmoid_derivative"))\n```\n'
     )
-    (docs / "api.md").write_text(
-        "# API\n\n::: nnmath.activations\n"
-    )  # the listing links there
-    config = {
-        "INHERIT": str(root / "mkdocs.yml"),
-        "docs_dir": str(docs),
-        "nav": [{"t": "index.md"}, {"API": "api.md"}],
-        "hooks": [
-            str(root / "docs" / "hooks" / h)
-            for h in ("vendored.py", "math.py", "search_dialog.py", "fresh_package.py")
-        ],
-        "watch": [],
-    }
-    (tmp_path / "mkdocs.yml").write_text(json.dumps(config))
+    api = "# API\n\n::: nnmath.activations\n"  # the listing links there
+    pages = {"index.md": index, "api.md": api}
+    write_fixture_site(tmp_path, pages, "http://127.0.0.1:8000/")
     result = subprocess.run(
         [
             sys.executable,
