@@ -137,8 +137,8 @@ class SiteServer:
     built for its own address first and ``directory`` set afterwards.
     """
 
-    def __init__(self, directory: Path | None = None):
-        self.directory = directory
+    def __init__(self):
+        self.directory: Path | None = None
         self._server = _Server(("127.0.0.1", 0), self._handler)
         self.base = f"http://127.0.0.1:{self._server.server_port}/"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -196,14 +196,10 @@ def write_fixture_site(directory, pages, site_url, hooks=DOCS / "hooks"):
     return path
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
 def unavailable(reason: str):
     """Skip a test whose tools are missing on a reader's machine; fail it in CI (the
     environment variable ``CI`` set, as ``.ci/run`` does), where it must run."""
-    if in_ci():
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
         pytest.fail(
             f"{reason} (CI is set, so the browser tests must run)", pytrace=False
         )
@@ -220,7 +216,6 @@ def js(name):
 class Traffic:
     """What a browser context asked of the network, and what went wrong, while watched."""
 
-    base: str
     requests: list[str] = dataclasses.field(default_factory=list)
     external: list[str] = dataclasses.field(default_factory=list)
     failed: list[str] = dataclasses.field(default_factory=list)
@@ -257,7 +252,7 @@ def watch(context, base) -> Traffic:
     """Watch a browser context: every page of it runs ``js/probes.js`` first, requests
     outside ``base`` are aborted and recorded, and its requests, their sizes, failures,
     HTTP and console errors are kept in the ``Traffic`` returned."""
-    traffic = Traffic(base)
+    traffic = Traffic()
     context.add_init_script(js("probes"))
 
     def outside(route):
