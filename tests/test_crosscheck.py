@@ -63,6 +63,15 @@ def agree(measured, actual, expected, **tolerance):
     np.testing.assert_allclose(actual, expected, **tolerance)
 
 
+def agree_relative(measured, actual, expected, **tolerance):
+    """``assert_allclose``, recording the largest difference relative to the size of
+    ``expected``, ``max |actual - expected| / max |expected|``: the same number for
+    values of any scale (an optimizer's state, parameters far from 1)."""
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected)
+    measured(np.max(np.abs(actual - expected)) / np.max(np.abs(expected)))
+    np.testing.assert_allclose(actual, expected, **tolerance)
+
+
 def vjp(fn, x, upstream):
     """Gradient of ``sum(upstream * fn(x))`` with respect to ``x``, by torch autograd."""
     xt = t(x, requires_grad=True)
@@ -479,18 +488,32 @@ PARAM_SHAPES = [(3, 4), (4,), (2, 3, 2), (1,)]
 GRAD_SCALES = [1.0, 1e-3, 10.0, 1e-7]
 STEPS = 150
 
+# name: (nnmath's optimizer, its keyword arguments); torch's gets the same values
 OPTIMIZERS = {
-    "sgd": (lambda: nnmath.SGD(0.05), lambda p: torch.optim.SGD(p, lr=0.05)),
-    "sgd-momentum": (
-        lambda: nnmath.SGD(0.01, momentum=0.9),
-        lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
-    ),
-    "adam-defaults": (lambda: nnmath.Adam(), lambda p: torch.optim.Adam(p)),
+    "sgd": (nnmath.SGD, dict(learning_rate=0.05)),
+    "sgd-momentum": (nnmath.SGD, dict(learning_rate=0.01, momentum=0.9)),
+    "adam-defaults": (nnmath.Adam, {}),
     "adam-custom": (
-        lambda: nnmath.Adam(learning_rate=0.02, beta1=0.8, beta2=0.99, epsilon=1e-6),
-        lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.8, 0.99), eps=1e-6),
+        nnmath.Adam,
+        dict(learning_rate=0.02, beta1=0.8, beta2=0.99, epsilon=1e-6),
     ),
 }
+
+
+def _optimizers(name, params_t, **changes):
+    """nnmath's optimizer ``name`` and torch's on ``params_t``, with the same
+    hyper-parameters; ``changes`` (in nnmath's names) replace some of them."""
+    cls, hyper = OPTIMIZERS[name]
+    hyper = {**hyper, **changes}
+    if cls is nnmath.SGD:
+        lr, momentum = hyper["learning_rate"], hyper.get("momentum", 0.0)
+        return cls(**hyper), torch.optim.SGD(params_t, lr=lr, momentum=momentum)
+    if not hyper:  # each library's own defaults
+        return cls(), torch.optim.Adam(params_t)
+    betas = (hyper["beta1"], hyper["beta2"])
+    return cls(**hyper), torch.optim.Adam(
+        params_t, lr=hyper["learning_rate"], betas=betas, eps=hyper["epsilon"]
+    )
 
 
 OPTIMIZER_PARAMS = [
@@ -507,7 +530,7 @@ def _initial_params(rng):
 
 def _assert_same_params(measured, params, params_t, where, rtol, atol):
     for k, (p, pt) in enumerate(zip(params, params_t)):
-        agree(
+        agree_relative(
             measured,
             p,
             n(pt),
@@ -521,11 +544,10 @@ def _assert_same_params(measured, params, params_t, where, rtol, atol):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed, measured):
     """The same seeded random gradients fed to both; every parameter compared every step."""
-    make, make_t = OPTIMIZERS[name]
     rng = np.random.default_rng(seed)
     params = _initial_params(rng)
     params_t = [t(p, requires_grad=True) for p in params]
-    opt, opt_t = make(), make_t(params_t)
+    opt, opt_t = _optimizers(name, params_t)
     for step in range(1, STEPS + 1):
         # a drifting mean keeps the first moment away from 0: bias correction matters
         grads = [
@@ -543,21 +565,44 @@ def test_optimizer_trajectory_matches_torch_with_random_gradients(name, seed, me
         assert opt.t == STEPS  # one time step per call, however many parameters
         for m, v, pt in zip(opt.m, opt.v, params_t):
             state = opt_t.state[pt]
-            agree(measured, m, n(state["exp_avg"]), rtol=1e-10, atol=1e-25)
-            agree(measured, v, n(state["exp_avg_sq"]), rtol=1e-10, atol=1e-30)
+            agree_relative(measured, m, n(state["exp_avg"]), rtol=1e-10, atol=1e-25)
+            agree_relative(measured, v, n(state["exp_avg_sq"]), rtol=1e-10, atol=1e-30)
+
+
+# The quadratic's parameters start N(0, 1) and its minimizer's entries are below 4: a
+# run that takes one beyond this has diverged.
+DIVERGED = 100.0
 
 
 @pytest.mark.parametrize("name", OPTIMIZER_PARAMS)
 def test_optimizer_trajectory_matches_torch_on_a_quadratic(name, measured):
-    """Gradients that depend on the parameters: L = sum_k 0.5 ||A_k p_k - c_k||^2, 200 steps."""
-    make, make_t = OPTIMIZERS[name]
+    """Gradients that depend on the parameters: L = sum_k 0.5 ||A_k p_k - c_k||^2, 200 steps.
+
+    The Hessian is block-diagonal, with blocks A_k^T A_k; lambda_max is the largest of
+    their eigenvalues. Gradient descent converges for lr < 2 / lambda_max, and heavy-ball
+    momentum mu for lr < 2 (1 + mu) / lambda_max (Polyak, 1964): both run at half that
+    bound. Beyond it, nnmath and torch blow up together and their agreement proves
+    nothing. Adam moves each coordinate by about lr per step whatever the curvature, so
+    it keeps its own learning rate.
+    """
+    cls, hyper = OPTIMIZERS[name]
     rng = np.random.default_rng(42)
     params = _initial_params(rng)
     targets = [
         (rng.normal(size=(p.size, p.size)), rng.normal(size=p.size)) for p in params
     ]
+    lambda_max = max(np.linalg.eigvalsh(A.T @ A).max() for A, _ in targets)
+    changes = {}
+    if cls is nnmath.SGD:
+        changes["learning_rate"] = (1 + hyper.get("momentum", 0.0)) / lambda_max
     params_t = [t(p, requires_grad=True) for p in params]
-    opt, opt_t = make(), make_t(params_t)
+    opt, opt_t = _optimizers(name, params_t, **changes)
+
+    def loss():
+        return sum(
+            0.5 * np.sum((A @ p.reshape(-1) - c) ** 2)
+            for p, (A, c) in zip(params, targets)
+        )
 
     def loss_t():
         return sum(
@@ -565,6 +610,7 @@ def test_optimizer_trajectory_matches_torch_on_a_quadratic(name, measured):
             for p, (A, c) in zip(params_t, targets)
         )
 
+    losses = [loss()]
     for step in range(1, 201):
         grads = [
             (A.T @ (A @ p.reshape(-1) - c)).reshape(p.shape)
@@ -574,6 +620,12 @@ def test_optimizer_trajectory_matches_torch_on_a_quadratic(name, measured):
         opt_t.zero_grad()
         loss_t().backward()
         opt_t.step()
+        losses.append(loss())
+        largest = max(np.abs(p).max() for p in params)
+        assert largest < DIVERGED, f"{name}, step {step}: diverged, |p| = {largest}"
         _assert_same_params(
             measured, params, params_t, f"{name}, step {step}", 1e-9, 1e-12
         )
+    assert losses[-1] < losses[0], f"{name}: the loss did not decrease"
+    if name == "sgd":  # below 2 / lambda_max, every step of gradient descent helps
+        assert np.all(np.diff(losses) < 0)

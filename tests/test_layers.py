@@ -279,6 +279,73 @@ def test_glorot_uniform_has_variance_two_over_fan_sum(n_in, n_out, seed, measure
     assert_moments(W, var, np.sqrt(4 * a**4 / 45), measured)
 
 
+class RecordingGenerator(np.random.Generator):
+    """A seeded ``Generator`` that records each draw asked of it: ``(method, its
+    parameters by name, the array it returned)``. What an initializer asked for (the
+    scale of a normal, the bounds of a uniform) is then read off exactly, not estimated
+    from samples."""
+
+    def __init__(self, seed=0):
+        super().__init__(np.random.PCG64(seed))
+        self.draws = []
+
+    def _record(self, method, result, **parameters):
+        self.draws.append((method, parameters, result))
+        return result
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        result = super().standard_normal(size, dtype, out)
+        return self._record("standard_normal", result)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        result = super().normal(loc, scale, size)
+        return self._record("normal", result, loc=loc, scale=scale)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        result = super().uniform(low, high, size)
+        return self._record("uniform", result, low=low, high=high)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        result = super().random(size, dtype, out)
+        return self._record("random", result)
+
+
+# both orders of each pair: a fan-in read from out_features shows
+FANS = [(1, 1), (3, 7), (7, 3), (400, 300), (10, 784), (784, 10)]
+
+
+@pytest.mark.parametrize("n_in, n_out", FANS)
+@pytest.mark.verifies("he-normal", by="exact")
+def test_he_normal_scales_its_draws_by_sqrt_two_over_fan_in(n_in, n_out, measured):
+    rng = RecordingGenerator()
+    W = he_normal(n_in, n_out, rng)
+    (method, parameters, drawn), *more = rng.draws
+    assert not more, "one draw for the whole matrix"
+    if method == "normal":  # N(0, std) drawn directly
+        assert parameters["loc"] == 0 and np.array_equal(W, drawn)
+        std = np.asarray(parameters["scale"], dtype=np.float64)
+    else:  # N(0, 1) drawn, then scaled: W / z is the scale, up to two roundings
+        assert method == "standard_normal" and drawn.shape == (n_in, n_out)
+        std = np.array([np.min(W / drawn), np.max(W / drawn)])
+    measured(np.max(np.abs(std - np.sqrt(2.0 / n_in))))
+    np.testing.assert_allclose(std, np.sqrt(2.0 / n_in), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("n_in, n_out", FANS)
+@pytest.mark.verifies("glorot-uniform", by="exact")
+def test_glorot_uniform_draws_within_sqrt_six_over_fan_sum(n_in, n_out, measured):
+    rng = RecordingGenerator()
+    W = glorot_uniform(n_in, n_out, rng)
+    (method, parameters, drawn), *more = rng.draws
+    assert not more, "one draw for the whole matrix"
+    assert method == "uniform" and np.array_equal(W, drawn)
+    assert W.shape == (n_in, n_out)
+    a = np.sqrt(6.0 / (n_in + n_out))
+    bounds = np.array([parameters["low"], parameters["high"]], dtype=np.float64)
+    measured(np.max(np.abs(bounds - [-a, a])))
+    np.testing.assert_allclose(bounds, [-a, a], rtol=1e-15, atol=0)
+
+
 @pytest.mark.parametrize("init", [he_normal, glorot_uniform])
 def test_initializers_honour_dtype(init):
     W = init(8, 4, np.random.default_rng(0), dtype=np.float32)
