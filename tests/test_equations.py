@@ -1,4 +1,4 @@
-"""Every display equation says what verifies it (nnmath_site/equations.py, its hook and plugin).
+"""Every display equation says what verifies it (nnmath_site/equations/, its hook and plugin).
 
 The marks on the pages and the tests' ``verifies`` marks must agree (read from the
 sources, nothing built); the build refuses an equation without a mark and writes the line
@@ -424,7 +424,7 @@ MINI = {
 
         $$
         % eq:s
-        \\sigma
+        \\sigma(x) = \\frac{1}{1 + e^{-x}}
         $$
         """,
     "docs/api.md": "# API\n\n## sigmoid {#nnmath.activations.sigmoid}\n",
@@ -527,7 +527,7 @@ def run_pytest(root: Path, *args):
             "-m",
             "pytest",
             "-p",
-            "nnmath_site.verification_plugin",
+            "nnmath_site.equations.plugin",
             "-p",
             "no:cacheprovider",
             "-q",

@@ -1,4 +1,4 @@
-"""MkDocs hook: every display equation says what verifies it (see nnmath_site/equations.py).
+"""MkDocs hook: every display equation says what verifies it (see nnmath_site/equations/marks.py).
 
 ``on_page_content`` takes the ``% eq:`` line out of each display equation (the API page's
 docstrings included), gives the equation an anchor, and fails the build on an equation
@@ -20,16 +20,17 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
 
-from nnmath_site.equations import (
+from nnmath_site import ROOT
+from nnmath_site.equations.marks import (
     MarkError,
-    load_measurements,
     parse_mark,
     problems,
-    render_check,
-    summarize,
     unknown_code,
     verifies_marks,
 )
+from nnmath_site.equations.report import load_measurements, render_check, summarize
+from nnmath_site.equations.run import run_equation
+from nnmath_site.equations.site import pending
 
 HOW = "gradcheck.md#how-the-site-checks-its-equations"
 API = "api.md"
@@ -47,6 +48,8 @@ def on_pre_build(config):
         raise PluginError(str(error)) from None
     _state["measurements"] = load_measurements(root)
     _state["marks"] = {}  # page src_uri -> [Mark, ...] in page order
+    _state["formulas"] = {}  # page src_uri -> [(Mark, tex, anchor), ...]
+    _state["runs"] = {}  # (page, anchor) -> Result, or why it is not run yet
     _state["defined"] = {}  # id -> (Mark, src_uri)
 
 
@@ -58,6 +61,7 @@ def on_files(files, config):
 def on_page_content(output, page, config, files):
     where = page.file.src_uri
     marks, missing, wrong, used = [], [], [], set()
+    formulas = []  # (mark, tex, anchor): run once every page's marks are known
 
     def mark(match):
         tex = html.unescape(match.group(1)).strip()
@@ -75,6 +79,7 @@ def on_page_content(output, page, config, files):
         used.add(anchor)
         if found.status != "restated":
             _state["defined"].setdefault(found.id, (found, where, anchor))
+        formulas.append((found, rest.strip(), anchor))
         body = html.escape(r"\[" + rest.strip() + r"\]", quote=False)
         return (
             f'<div class="eq" id="{anchor}"><div class="arithmatex">{body}</div>'
@@ -90,12 +95,57 @@ def on_page_content(output, page, config, files):
         raise PluginError(
             f"page {where}: {len(missing)} display equation(s) without a mark; begin each "
             "with a line `% eq:<name> code: <nnmath names>` or `% eq:<name> explanatory: "
-            f"<why nothing checks it>` (see nnmath_site/equations.py):\n{listed}"
+            f"<why nothing checks it>` (see nnmath_site/equations/marks.py):\n{listed}"
         )
     if wrong:
         raise PluginError("\n".join(wrong))
     _state["marks"][where] = marks
+    _state["formulas"][where] = formulas
     return output
+
+
+def _pending_reason(mark, src_uri: str) -> str | None:
+    waiting = pending(ROOT)
+    if src_uri == "api.md":  # docstrings: listed by their module
+        return next(
+            (why for (file, ident), why in waiting.items()
+             if ident == mark.id and file.startswith("nnmath/")),
+            None,
+        )  # fmt: skip
+    return waiting.get((f"docs/{src_uri}", mark.id))
+
+
+def _run_formulas():
+    """Run every formula that is not explanatory; fail the build on any failure."""
+    failures = []
+    for src_uri, items in _state["formulas"].items():
+        for mark, tex, anchor in items:
+            definition = _state["defined"].get(mark.id, (mark,))[0]
+            if definition.status == "explanatory":
+                continue
+            why = _pending_reason(mark, src_uri)
+            if why is not None:
+                _state["runs"][(src_uri, anchor)] = why
+                continue
+            result = run_equation(
+                mark.id, tex, definition.code, src_uri, contexts=mark.context
+            )
+            _state["runs"][(src_uri, anchor)] = result
+            failures += [
+                f"{src_uri}: eq:{mark.id} [{' '.join(definition.code)}]: {failure}"
+                for failure in result.failures
+            ]
+    if failures:
+        listed = "\n".join(f"  {failure}" for failure in failures)
+        raise PluginError(
+            f"{len(failures)} formula(s) as written disagree with their code "
+            f"(python -m nnmath_site.equations runs them alone):\n{listed}"
+        )
+
+
+def on_env(env, config, files):
+    _run_formulas()
+    return env
 
 
 def _page_title(src_uri: str) -> str:
@@ -123,6 +173,7 @@ def on_post_page(output, page, config):
         if definition is None:
             return ""  # on_post_build reports it
         elsewhere = src_uri != page.file.src_uri
+        run = _state["runs"].get((page.file.src_uri, anchor))
         return render_check(
             marks[ident],
             definition,
@@ -132,6 +183,7 @@ def on_post_page(output, page, config):
             how_url=url(HOW),
             stated_url=url(f"{src_uri}#{defined_at}") if elsewhere else None,
             stated_title=_page_title(src_uri) if elsewhere else None,
+            run=run,
         )
 
     return PLACEHOLDER.sub(line, output)

@@ -1,7 +1,7 @@
 r"""Which check verifies each display equation of the site.
 
 Site tooling, shared by the build hook ``docs/hooks/equations.py`` and the pytest plugin
-``nnmath_site/verification_plugin.py``.
+``nnmath_site/equations/plugin.py``.
 
 **On the page.** The first line of every display equation is a TeX comment that names
 it (KaTeX never sees the line: the hook takes it out):
@@ -30,12 +30,9 @@ it).
 from __future__ import annotations
 
 import ast
-import html
 import importlib
-import json
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
@@ -45,13 +42,9 @@ __all__ = [
     "MarkError",
     "Verification",
     "api_anchor",
-    "equation_counts",
     "page_marks",
-    "load_measurements",
     "parse_mark",
     "problems",
-    "render_check",
-    "summarize",
     "unknown_code",
     "verifies_marks",
 ]
@@ -70,7 +63,7 @@ MEASUREMENTS = Path("build") / "verification.json"  # relative to the repository
 
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 MARK = re.compile(r"^[ \t]*%[ \t]*eq:(?P<id>\S*)[ \t]*(?P<rest>.*?)[ \t]*$", re.M)
-_NAME = re.compile(r"^nnmath(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_NAME = re.compile(r"^nnmath(?:_site)?(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
 class MarkError(ValueError):
@@ -85,6 +78,7 @@ class Mark:
     code: tuple[str, ...] = ()
     reason: str | None = None
     where: str = ""  # file:line (source scan) or page (build), for messages
+    context: tuple[str, ...] = ()  # restated: where its formula runs (run.py)
 
     @property
     def status(self) -> str:
@@ -102,6 +96,14 @@ def _mark(match: re.Match, where: str) -> Mark:
         )
     if not rest:
         return Mark(ident, where=where)
+    if rest.startswith("context:"):
+        names = tuple(re.split(r"[\s,]+", rest[8:].strip()))
+        if names == ("",) or not all(_NAME.match(name) for name in names):
+            raise MarkError(
+                f"{where}: `% eq:{ident} {rest}`: `context:` is followed by the code whose "
+                "values the restated formula is run with, e.g. `context: nnmath.mlp`"
+            )
+        return Mark(ident, where=where, context=names)
     if rest.startswith("code:"):
         names = tuple(re.split(r"[\s,]+", rest[5:].strip()))
         if names == ("",) or not all(_NAME.match(name) for name in names):
@@ -328,181 +330,3 @@ def problems(marks: list[Mark], verifications: list[Verification]) -> list[str]:
                 f"{tests[0].test} verifies it: name its code instead"
             )
     return sorted(set(found), key=found.index)
-
-
-def load_measurements(root: Path) -> dict:
-    """What the last pytest runs measured, per test item (empty before the first run)."""
-    path = Path(root) / MEASUREMENTS
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-    return data.get("tests", {}) if isinstance(data, dict) else {}
-
-
-@dataclass
-class Summary:
-    """One kind of check of one equation, over the test items that make it."""
-
-    kind: str
-    tests: set[str] = field(default_factory=set)
-    passed: int = 0
-    skipped: int = 0
-    failed: int = 0
-    largest: float | None = None
-
-
-def _function(nodeid: str) -> str:
-    return nodeid.split("[", 1)[0]
-
-
-def summarize(
-    ident: str, verifications: list[Verification], measurements: dict
-) -> list:
-    """Per kind of check of eq:``ident``: its tests, outcomes and the largest measure."""
-    summaries: dict[str, Summary] = {}
-    functions = {}
-    for verification in verifications:
-        if ident in verification.ids:
-            summary = summaries.setdefault(verification.by, Summary(verification.by))
-            summary.tests.add(verification.test)
-            functions[verification.test] = summary
-    for nodeid, item in measurements.items():
-        summary = functions.get(_function(nodeid))
-        if summary is None or ident not in item.get("ids", ()):
-            continue
-        outcome = item.get("outcome")
-        if outcome in ("passed", "skipped", "failed"):
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-        for value in item.get("values", ()):
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                summary.largest = (
-                    value if summary.largest is None else max(summary.largest, value)
-                )
-    return [summaries[kind] for kind in KINDS if kind in summaries]
-
-
-def _number(value: float) -> str:
-    if 0.01 <= abs(value) < 1000:
-        return f"{value:.3g}"
-    mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def _check_text(summary: Summary) -> str:
-    """One kind of check in words: "central differences, rel. error ≤ 3e-10 (42 cases)"."""
-    words, quantity = KINDS[summary.kind]
-    cases = summary.passed + summary.failed
-    if summary.failed:
-        return f"{words} <strong>failed</strong> ({summary.failed} of {cases} cases, last test run)"
-    if not cases:
-        why = (
-            "skipped in the last test run"
-            if summary.skipped
-            else "not run yet: run pytest"
-        )
-        return f"{words} ({why})"
-    count = f"({cases} case{'s' if cases > 1 else ''})"
-    if quantity is None or summary.largest is None:
-        return f"{words} {count}"
-    size = "0" if summary.largest == 0 else f"≤ {_number(summary.largest)}"
-    return f"{words}, {quantity} {size} {count}"
-
-
-def render_check(
-    mark: Mark,
-    definition: Mark,
-    summaries: list,
-    *,
-    anchor: str,
-    api_url: str,
-    how_url: str,
-    stated_url: str | None = None,
-    stated_title: str | None = None,
-) -> str:
-    """The line under an equation: its name, and what verifies it or why nothing does."""
-    name = (
-        f'<a class="eq-name" href="#{anchor}" title="link to this equation">'
-        f"eq:{html.escape(mark.id)}</a>"
-    )
-    if definition.status == "explanatory":
-        return (
-            f'<div class="eq-check eq-explanatory">{name} '
-            f'<a class="eq-status" href="{how_url}">explanatory</a>: '
-            f"{html.escape(definition.reason)}</div>"
-        )
-    # The words are KINDS' and the numbers formatted here: nothing to escape.
-    checks = " · ".join(_check_text(summary) for summary in summaries)
-    code = ", ".join(
-        f'<a href="{api_url}#{html.escape(api_anchor(name))}">'
-        f"<code>{html.escape(name.removeprefix('nnmath.'))}</code></a>"
-        for name in definition.code
-    )
-    tests = "".join(
-        f"<li><code>{html.escape(test)}</code></li>"
-        for summary in summaries
-        for test in sorted(summary.tests)
-    )
-    failed = any(summary.failed for summary in summaries)
-    stated = (
-        f' (as on <a href="{stated_url}">{html.escape(stated_title)}</a>)'
-        if stated_url
-        else ""
-    )
-    status = "failed" if failed else "verified"
-    return (
-        f'<div class="eq-check eq-{status}">{name} '
-        f'<a class="eq-status" href="{how_url}">{"✗ check failed" if failed else "✓ verified"}'
-        f"</a>{stated}: {checks} · code: {code} · "
-        f'<details class="eq-tests"><summary>tests</summary><ul>{tests}</ul></details></div>'
-    )
-
-
-def _nav_titles(root: Path) -> dict[str, str]:
-    """mkdocs.yml's nav: page file -> title."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
-    return {page: title for item in config["nav"] for title, page in item.items()}
-
-
-def equation_counts(root: Path | None = None) -> str:
-    """A Markdown table: per page (in nav order), its display equations by status."""
-    root = Path(root) if root else Path(__file__).resolve().parents[1]
-    titles = _nav_titles(root)
-    rows: dict[str, dict[str, int]] = {}
-    for mark in page_marks(root):
-        path = mark.where.rsplit(":", 1)[0]
-        page = (
-            Path(path).relative_to("docs").as_posix()
-            if path.startswith("docs")
-            else "api.md"
-        )
-        counts = rows.setdefault(
-            page, dict.fromkeys(("verified", "explanatory", "restated"), 0)
-        )
-        counts[mark.status] += 1
-    order = [page for page in titles if page in rows]
-    lines = [
-        "| page | display equations | verified | explanatory | stated again |",
-        "|---|--:|--:|--:|--:|",
-    ]
-    total = dict.fromkeys(("verified", "explanatory", "restated"), 0)
-    for page in order:
-        counts = rows[page]
-        title = titles[page] + (" (docstrings)" if page == "api.md" else "")
-        lines.append(
-            f"| {title} | {sum(counts.values())} | {counts['verified']} | "
-            f"{counts['explanatory']} | {counts['restated']} |"
-        )
-        for status in total:
-            total[status] += counts[status]
-    lines.append(
-        f"| **all** | **{sum(total.values())}** | **{total['verified']}** | "
-        f"**{total['explanatory']}** | **{total['restated']}** |"
-    )
-    return "\n".join(lines)

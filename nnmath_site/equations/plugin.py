@@ -1,9 +1,9 @@
 """pytest plugin: the tests that verify the site's equations, and what they measured.
 
-Loaded by ``-p nnmath_site.verification_plugin`` (pyproject.toml). It
+Loaded by ``-p nnmath_site.equations.plugin`` (pyproject.toml). It
 
 - registers ``@pytest.mark.verifies(*ids, by=...)`` and the ``measured`` fixture (see
-  nnmath_site/equations.py);
+  nnmath_site/equations/marks.py);
 - at collection, refuses a mark that names an equation no page has, or an unknown kind;
 - at the end of the run, writes each verifying test's outcome and measurements to
   ``build/verification.json`` (merged into the previous file when only part of the suite
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from nnmath_site.equations import (
+from .marks import (
     KINDS,
     MEASUREMENTS,
     MarkError,

@@ -1,0 +1,119 @@
+"""The formula as shown is run (nnmath_site/equations: tex, evaluate, contexts, run, site).
+
+Every display formula of the pages and docstrings that is neither explanatory nor on
+the pending list is parsed (lark grammar), evaluated on random draws and compared with
+the code its mark names; errors planted in the TeX are caught.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nnmath_site.equations.run import run_equation
+from nnmath_site.equations.site import (
+    _definitions,
+    check,
+    formulas,
+    pending,
+    run_formula,
+)
+from nnmath_site.equations.tex import TexError, parse
+from tests.support import ROOT
+
+ITEMS = formulas(ROOT)
+DEFINITIONS = _definitions(ITEMS)
+WAITING = pending(ROOT)
+RUN = [
+    f
+    for f in ITEMS
+    if DEFINITIONS.get(f.mark.id, f.mark).status != "explanatory"
+    and (f.where.split(":")[0], f.mark.id) not in WAITING
+]
+
+
+@pytest.mark.parametrize("formula", RUN, ids=[f"{f.where}-{f.mark.id}" for f in RUN])
+def test_the_formula_as_shown_agrees_with_its_code(formula):
+    result = run_formula(formula, DEFINITIONS)
+    assert result.ok, "\n".join(result.failures)
+    assert result.draws >= 1 and result.comparisons >= 1
+
+
+def test_the_site_runs_formulas_and_its_pending_list_names_real_formulas():
+    results, skipped = check(ROOT)
+    assert len(results) >= 15
+    where = {(f.where.split(":")[0], f.mark.id) for f in ITEMS}
+    generated = {key for key in WAITING if key[0] == "docs/by-hand.md"}
+    assert set(WAITING) - generated <= where
+
+
+# Planted errors, one of each kind the issue names, in formulas as the site writes them.
+PLANTS = [
+    # a flipped sign in sigma' = sigma (1 - sigma)
+    ("sigmoid", r"\sigma'(x) = \sigma(x)\,\bigl(1 + \sigma(x)\bigr)", ("nnmath.sigmoid",
+     "nnmath.sigmoid_derivative")),
+    # dW = dZ^T X for X^T dZ, in a line of the aligned two-layer backward pass
+    ("two-layer-backward", "\\begin{aligned}\ndZ_2 &= \\tfrac{1}{B}(\\hat{Y} - Y) \\\\\n"
+     "dW_2 &= dZ_2^\\top A_1 \\end{aligned}", ("nnmath.Sequential.backward",)),
+    # a dropped 1/B
+    ("softmax-cross-entropy-gradient", r"dZ = \hat{Y} - Y",
+     ("nnmath.softmax_cross_entropy_gradient",)),
+    # 2h -> h in the central difference
+    ("central-difference",
+     r"\frac{\partial f}{\partial x_i} \approx \frac{f(x + h\,e_i) - f(x - h\,e_i)}{h}",
+     ("nnmath.numerical_gradient",)),
+    # Glorot's denominator off by one
+    ("glorot-uniform",
+     r"W_{ij} \sim \mathcal{U}(-a, a), \quad a = \sqrt{6 / (n_{\text{in}} + n_{\text{out}} + 1)}",
+     ("nnmath.glorot_uniform",)),
+    # He's variance over n_out
+    ("he-normal", r"W_{ij} \sim \mathcal{N}(0, 2/n_{\text{out}})", ("nnmath.he_normal",)),
+    # the relative error with one norm missing from the denominator
+    ("relative-error",
+     r"e = \frac{\lVert g_{\text{analytic}} - g_{\text{numerical}} \rVert_2}"
+     r"{\lVert g_{\text{analytic}} \rVert_2}", ("nnmath.relative_error",)),
+    # a dropped factor 2 in tanh'
+    ("tanh", r"\tanh'(x) = 1 - \tanh^2(x) = \frac{4e}{(1 + e)^2}, \quad e = e^{-|x|}",
+     ("nnmath.tanh_derivative",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("ident, tex, code", PLANTS, ids=[p[0] for p in PLANTS])
+def test_an_error_planted_in_a_shown_formula_is_caught(ident, tex, code):
+    result = run_equation(ident, tex, code, "planted")
+    assert not result.ok
+    assert any("differ" in f or "parameter" in f for f in result.failures), (
+        result.failures
+    )
+
+
+def test_the_unplanted_forms_pass():
+    fine = [
+        (r"\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)", ("nnmath.sigmoid_derivative",)),
+        (r"dZ = \frac{1}{B}\bigl(\hat{Y} - Y\bigr)", ("nnmath.softmax_cross_entropy_gradient",)),
+        (r"W_{ij} \sim \mathcal{N}(0, 2/n_{\text{in}})", ("nnmath.he_normal",)),
+    ]  # fmt: skip
+    for tex, code in fine:
+        result = run_equation("fine", tex, code)
+        assert result.ok, result.failures
+
+
+def test_a_name_nobody_binds_is_named():
+    result = run_equation("x", r"\sigma(x) = \kappa", ("nnmath.sigmoid",))
+    assert not result.ok
+
+
+def test_a_definition_nothing_compares_fails():
+    result = run_equation(
+        "x", r"u = \sigma(x), \qquad \sigma(x) = \sigma(x)", ("nnmath.sigmoid",)
+    )
+    assert any("defines `u`" in f for f in result.failures), result.failures
+
+
+def test_the_grammar_reads_rows_continuations_and_annotations():
+    rows = parse(
+        "\\begin{aligned}\nz &= w x + b \\\\\n&= 0.5 && (B, H) \\\\\nL &= 1\n\\end{aligned}"
+    )
+    assert [s.row for s in rows] == [1, 2, 3]
+    assert rows[1].continues and rows[1].annotation
+    with pytest.raises(TexError, match="cannot read"):
+        parse(r"x = \frac{1}")
