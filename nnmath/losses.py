@@ -200,7 +200,7 @@ def cross_entropy_gradient(y_pred, y_true, epsilon=1e-15):
 
     $$
     % eq:cross-entropy-batch
-    -\frac{1}{B}\, Y_{ic} / \hat Y_{ic}
+    \frac{\partial L}{\partial \hat Y_{ic}} = -\frac{1}{B}\, Y_{ic} / \hat Y_{ic}
     $$
 
     Parameters
@@ -258,7 +258,7 @@ def log_softmax(z):
 
     $$
     % eq:log-softmax
-    z_i - m - \log\sum_j e^{z_j - m}
+    \log \operatorname{softmax}(\mathbf{z})_i = z_i - m - \log\sum_j e^{z_j - m}
     $$
 
     Parameters
@@ -363,7 +363,7 @@ def softmax_cross_entropy_gradient(logits, y_true):
 
     $$
     % eq:softmax-cross-entropy-gradient
-    \frac{1}{B}(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})
+    dZ = \frac{1}{B}(\operatorname{softmax}(Z) - Y)
     $$
 
     Parameters

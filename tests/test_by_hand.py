@@ -122,7 +122,9 @@ def test_the_entry_worked_by_hand_substitutes_the_actual_inputs():
 
 
 @pytest.mark.parametrize("name", ["w", "b", "x"])
-@pytest.mark.verifies("neuron-worked-numbers", by="finite differences")
+@pytest.mark.verifies(
+    "neuron-worked-numbers", "neuron-example", by="finite differences"
+)
 def test_the_neuron_gradients_agree_with_a_central_difference(name, measured):
     inputs = neuron_inputs()
     values = dict(zip(NEURON_NAMES, neuron_pass(**inputs), strict=True))

@@ -28,6 +28,7 @@ from nnmath_site.equations import (
     Summary,
     Verification,
     api_anchor,
+    equation_counts,
     page_marks,
     parse_mark,
     problems,
@@ -391,6 +392,38 @@ def test_every_kind_words_its_check_and_names_its_measure():
         words and (quantity is None or quantity) for words, quantity in KINDS.values()
     )
     assert Summary("exact").kind in KINDS
+
+
+def test_the_count_table_sorts_every_display_formula_by_what_runs_it():
+    """Gradient checking's table: run as shown + not run yet + explanatory = the formulas."""
+    from nnmath_site.equations.site import pending  # imports the translator
+
+    lines = equation_counts(ROOT).splitlines()
+    assert lines[0] == (
+        "| page | display formulas | run as shown | not run yet | explanatory | restated |"
+    )
+    rows = [
+        [cell.strip(" *") for cell in line.strip("|").split("|")] for line in lines[2:]
+    ]
+    numbers = {row[0]: [int(cell) for cell in row[1:]] for row in rows}
+    total = numbers.pop("all")
+    for title, (shown, run, waiting, explanatory, restated) in numbers.items():
+        assert shown == run + waiting + explanatory, title
+        assert restated <= shown, title
+    assert [sum(column) for column in zip(*numbers.values())] == total
+    # every marked formula counts, the ones a fence prints (by-hand.md) and the docstrings'
+    marks = page_marks(ROOT)
+    assert total[0] == len(marks)
+    by_hand = [mark for mark in marks if mark.where.startswith("docs/by-hand.md:")]
+    assert numbers["A network by hand"][0] == len(by_hand)
+    # a formula on pending.yml (keyed by its file, docstrings by their module) is not run
+    definitions = {mark.id: mark for mark in marks if mark.status != "restated"}
+    waiting = pending(ROOT)
+    assert total[2] == sum(
+        (mark.where.rsplit(":", 1)[0], mark.id) in waiting
+        and definitions.get(mark.id, mark).status != "explanatory"
+        for mark in marks
+    )
 
 
 # ---- the build (the equations hook alone: no KaTeX, no page code) ------------------------

@@ -3,7 +3,7 @@
 One module per job:
 
 - ``marks``: the ``% eq:`` line of each display equation and the tests' ``verifies``;
-- ``symbols.yml``: what each symbol means (the Notation page renders it);
+- ``symbols.yml``: what each symbol means; ``notation``: the Notation page's table of it;
 - ``tex`` (grammar ``tex.lark``): TeX -> expression trees, on lark;
 - ``evaluate``: expression trees -> NumPy values;
 - ``contexts``: the code each mark names, run on random inputs, bound to the names;
@@ -27,6 +27,7 @@ from .marks import (  # noqa: F401
     unknown_code,
     verifies_marks,
 )
+from .notation import symbols_table  # noqa: F401
 from .report import (  # noqa: F401
     Summary,
     equation_counts,

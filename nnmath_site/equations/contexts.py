@@ -23,12 +23,15 @@ __all__ = ["CONTEXTS", "context"]
 CONTEXTS: dict[str, object] = {}
 
 
-def context(*names, draws: int = 20):
-    """Register a context for the code ``names``: ``fn(rng) -> {name: value}``."""
+def context(*names, draws: int = 20, covers=()):
+    """Register a context for the code ``names``: ``fn(rng) -> {name: value}``.
+
+    ``covers``: code the context also runs (a network's loss), which a formula run in
+    it exercises, though other formulas of that code run in a context of their own."""
 
     def register(fn):
         fn.draws = draws
-        fn.names = names
+        fn.names = names + tuple(covers)
         for name in names:
             CONTEXTS[name] = fn
         return fn
@@ -87,7 +90,7 @@ def softmax_jacobian(rng):
 # ---- layers ----------------------------------------------------------------------------
 
 
-@context("nnmath.linear", "nnmath.Dense.forward", "nnmath.matmul_loops", draws=20)
+@context("nnmath.linear", "nnmath.Dense.forward", covers=("nnmath.neuron",), draws=20)
 def dense_forward(rng):
     B, n, k = _sizes(rng, "B", "n", "k")
     name, f, f_prime = _activation(rng)
@@ -99,8 +102,26 @@ def dense_forward(rng):
     return {
         "B": B, "n": n, "k": k, "X": X, "W": layer.weights, r"\mathbf{b}": layer.bias,
         "b": layer.bias, "Z": Z, "A": A, "f": f, "f'": f_prime,
-        "AB": nnmath.matmul_loops(X, layer.weights), "A_mat": X, "B_mat": layer.weights,
+        "neuron": lambda x, w, b: nnmath.neuron(x, w, b, activation=f),
     }  # fmt: skip
+
+
+class LoopMatrix(np.ndarray):
+    """An array whose ``@`` is ``nnmath.matmul_loops``: ``AB`` in a formula runs the loops."""
+
+    def __matmul__(self, other):
+        return np.asarray(nnmath.matmul_loops(np.asarray(self), np.asarray(other)))
+
+
+@context("nnmath.matmul_loops", draws=20)
+def matmul_loops(rng):
+    m, n, k = _sizes(rng, "m", "n", "k")
+    A = rng.normal(size=(m, n)).view(LoopMatrix)
+    B = rng.normal(size=(n, k)).view(LoopMatrix)
+    b = rng.normal(size=k)
+    Z = np.asarray(A @ B) + b  # the loops, then the bias
+    return {"m": m, "n": n, "k": k, "A": A, "B": B, "X": A, "W": B, "b": b,
+            r"\mathbf{b}": b, "Z": Z}  # fmt: skip
 
 
 @context("nnmath.linear_backward", "nnmath.Dense.backward", draws=20)
@@ -120,7 +141,7 @@ def dense_backward(rng):
     assert np.allclose(dX, dX_lin)
     return {
         "B": B, "n": n, "k": k, "X": X, "W": layer.weights, r"\mathbf{b}": layer.bias,
-        "Z": Z, "f": f, "f'": f_prime, "dA": dA, "dX": dX,
+        "Z": Z, "f": f, "f'": f_prime, "dA": dA, "dZ": dZ, "dX": dX,
         "dW": layer.grad_weights, r"d\mathbf{b}": layer.grad_bias,
     }  # fmt: skip
 
@@ -154,24 +175,36 @@ def _two_layer(rng, activation=None):
     }  # fmt: skip
 
 
-@context(
-    "nnmath.Sequential.forward",
-    "nnmath.Sequential.backward",
+SOFTMAX_CROSS_ENTROPY = (
     "nnmath.softmax_cross_entropy",
     "nnmath.softmax_cross_entropy_gradient",
     "nnmath.softmax_cross_entropy_and_gradient",
+)
+
+
+@context(
+    "nnmath.Sequential.forward",
+    "nnmath.Sequential.backward",
+    covers=SOFTMAX_CROSS_ENTROPY,
     draws=20,
 )
 def two_layer(rng):
-    values = _two_layer(rng)
-    Z, Y = values["Z_2"], values["Y"]
-    # one row of it, for the formulas written for one example
+    return _two_layer(rng)
+
+
+@context(*SOFTMAX_CROSS_ENTROPY, draws=50)
+def softmax_cross_entropy(rng):
+    """One example's loss on its logits, and the gradient of a batch's."""
+    B, C = _sizes(rng, "B", "C")
+    Z = rng.normal(scale=3.0, size=(B, C))
+    Y = nnmath.softmax(rng.normal(scale=2.0, size=(B, C)))  # rows that sum to 1
+    L, dZ = nnmath.softmax_cross_entropy_and_gradient(Z, Y)
     z, y = Z[0], Y[0]
-    return values | {
-        "Z": Z, "dZ": values["dZ_2"], r"\mathbf{z}": z, "z": z, r"\mathbf{y}": y,
-        "y": y, r"\hat{\mathbf{y}}": nnmath.softmax(z),
-        "L(z)": nnmath.softmax_cross_entropy(z, y),
-        r"d\mathbf{z}": nnmath.softmax_cross_entropy_gradient(z, y),
+    return {
+        "B": B, "C": C, "Z": Z, "Y": Y, r"\hat{Y}": nnmath.softmax(Z), "dZ": dZ,
+        r"\mathbf{z}": z, "z": z, r"\mathbf{y}": y, "y": y,
+        r"\hat{\mathbf{y}}": nnmath.softmax(z), "L": nnmath.softmax_cross_entropy(z, y),
+        r"d\mathbf{z}": nnmath.softmax_cross_entropy_gradient(z, y) * 1,
     }  # fmt: skip
 
 
@@ -181,7 +214,14 @@ def relu_network(rng):
     return _two_layer(rng, activation="relu")
 
 
-@context("nnmath_site.by_hand.network_pass", draws=1)
+BY_HAND = (
+    "nnmath.linear", "nnmath.sigmoid", "nnmath.sigmoid_derivative", "nnmath.softmax",
+    "nnmath.softmax_cross_entropy", "nnmath.softmax_cross_entropy_gradient",
+    "nnmath.linear_backward",
+)  # fmt: skip
+
+
+@context("nnmath_site.by_hand.network_pass", draws=1, covers=BY_HAND)
 def by_hand_network(rng):
     from nnmath_site import by_hand
 
@@ -200,7 +240,11 @@ def by_hand_network(rng):
     }  # fmt: skip
 
 
-@context("nnmath_site.by_hand.neuron_pass", draws=1)
+@context(
+    "nnmath_site.by_hand.neuron_pass",
+    draws=1,
+    covers=("nnmath.sigmoid", "nnmath.sigmoid_derivative"),
+)
 def by_hand_neuron(rng):
     from nnmath_site import by_hand
 
@@ -241,11 +285,21 @@ def cross_entropy(rng):
     }  # fmt: skip
 
 
+@context("nnmath.losses.cross_entropy", covers=("nnmath.cross_entropy",), draws=50)
+def cross_entropy_one_example(rng):
+    """One example: a probability vector and a target that sums to 1."""
+    (C,) = _sizes(rng, "C")
+    y_hat = nnmath.softmax(rng.normal(size=C))
+    y = nnmath.softmax(rng.normal(scale=2.0, size=C))
+    return {"C": C, r"\hat{\mathbf{y}}": y_hat, r"\hat{y}": y_hat, r"\mathbf{y}": y,
+            "y": y, "L": nnmath.cross_entropy(y_hat, y)}  # fmt: skip
+
+
 @context("nnmath.log_softmax", draws=100)
 def log_softmax(rng):
     (C,) = _sizes(rng, "C")
     z = rng.normal(scale=5.0, size=C)
-    return {"C": C, r"\mathbf{z}": z, "z": z, r"\log softmax": nnmath.log_softmax(z)}
+    return {"C": C, r"\mathbf{z}": z, "z": z, "m": float(np.max(z))}
 
 
 # ---- the neuron ------------------------------------------------------------------------
@@ -317,16 +371,23 @@ def sgd(rng):
     g = rng.normal(size=3)
     before = theta.copy()
     plain.step([theta], [g])
-    heavy = nnmath.SGD(learning_rate, momentum=momentum)
+    return {r"\theta": before, r"\theta←": theta, r"d\theta": g, r"\eta": learning_rate,
+            r"\mu": momentum}  # fmt: skip
+
+
+@context("nnmath.SGD", covers=("nnmath.SGD.step",), draws=30)
+def momentum(rng):
+    """SGD with momentum over a few steps: theta_t, v_t and g_t keyed by t."""
+    learning_rate = float(rng.uniform(0.01, 0.5))
+    mu = float(rng.uniform(0.0, 0.99))
+    heavy = nnmath.SGD(learning_rate, momentum=mu)
     velocity = {0: np.zeros(3)}
-    thetas, grads = {}, {}
-    for t, _thetas, grads in _trajectory(rng, heavy):  # noqa: B007
+    for t, thetas, grads in _trajectory(rng, heavy):  # noqa: B007 (kept: the last)
         velocity[t] = heavy.velocity[0].copy()
-    T = max(grads)
     return {
-        r"\theta": before, r"\theta←": theta, r"d\theta": g, r"\eta": learning_rate,
-        r"\mu": momentum, "t": int(rng.integers(1, T + 1)), r"\mathbf{v}": velocity,
-        r"\mathbf{g}": grads, r"\theta_seq": thetas, r"\mathbf{0}": np.zeros(3),
+        r"\eta": learning_rate, r"\mu": mu, "t": int(rng.integers(1, max(grads) + 1)),
+        r"\mathbf{v}": velocity, r"\mathbf{g}": grads, r"\theta": thetas,
+        r"\mathbf{0}": np.zeros(3),
     }  # fmt: skip
 
 
@@ -340,11 +401,10 @@ def adam(rng):
     }
     optimizer = nnmath.Adam(**settings)
     m, v = {0: np.zeros(3)}, {0: np.zeros(3)}
-    thetas, grads = {}, {}
-    for t, _thetas, grads in _trajectory(rng, optimizer):  # noqa: B007
+    for t, thetas, grads in _trajectory(rng, optimizer):  # noqa: B007 (kept: the last)
         m[t], v[t] = optimizer.m[0].copy(), optimizer.v[0].copy()
     return {
-        "m": m, "v": v, "g": grads, r"\theta_seq": thetas,
+        "m": m, "v": v, "g": grads, r"\theta": thetas,
         "t": int(rng.integers(1, max(grads) + 1)), r"\eta": settings["learning_rate"],
         r"\beta_1": settings["beta1"], r"\beta_2": settings["beta2"],
         r"\epsilon": settings["epsilon"],

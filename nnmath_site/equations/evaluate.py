@@ -76,6 +76,7 @@ BUILTIN = {
     r"\delta": _Delta(),
     r"\mathbf{1}": _Ones(),
     "diag": np.diag,
+    "log1p": np.log1p,
     r"\log": np.log,
     r"\exp": np.exp,
     r"\tanh": np.tanh,
@@ -86,7 +87,7 @@ BUILTIN = {
 def _matmul(a, b):
     if isinstance(a, _OnesRow):
         return np.sum(b, axis=0)
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = np.asanyarray(a), np.asanyarray(b)  # subclasses keep their own @
     if a.ndim == 1 and b.ndim == 2 and b.shape[0] == 1:  # s s^T: a column times a row
         return np.outer(a, b[0])
     result = a @ b
@@ -203,6 +204,9 @@ def _eval(node: Node, scope: _Scope):
     if kind == "neg":
         return -_eval(args[0], scope)
     if kind == "juxt":
+        composite = _log_softmax(node, scope)
+        if composite is not None:
+            return composite
         a = _eval(args[0], scope)
         b = _eval(args[1], scope)
         if _is_function(a) and not _is_function(b):
@@ -213,6 +217,8 @@ def _eval(node: Node, scope: _Scope):
         values = [_eval(arg, scope) for arg in args[1]]
         if _is_function(function):
             return function(*values)
+        if len(args[1]) == 1 and args[0].kind == "name" and args[1][0].kind == "name":
+            return function  # L(z): a quantity written as a function of its input
         if isinstance(function, _Pending) and len(values) == 1:
             return _product(function, values[0])
         if len(values) != 1:
@@ -259,17 +265,52 @@ def _eval(node: Node, scope: _Scope):
         return tuple(_eval(v, scope) for v in values) + (
             ("brackets", brackets, None if power is None else _eval(power, scope)),
         )
+    if kind == "reals":
+        power = None if args[0] is None else _eval(args[0], scope)
+        return ("reals", power)
     if kind == "partial":
         raise ValueError("a lone \\partial: write a derivative as a fraction")
     raise ValueError(f"cannot evaluate a `{kind}`")
 
 
+def _log_softmax(node: Node, scope: _Scope):
+    r"""``\log \operatorname{softmax}(z)_i`` is one function in the code, log_softmax:
+    read as the symbol ``log softmax`` when the symbol table binds it."""
+    left, right = node.args
+    if not (left.kind == "name" and left.args[0] == r"\log"):
+        return None
+    entry = None
+    if right.kind == "index":
+        right, entry = right.args
+    if not (right.kind == "call" and right.args[0].kind == "name"
+            and right.args[0].args[0] == "softmax"):  # fmt: skip
+        return None
+    try:
+        function = scope.lookup("log softmax")
+    except Unbound:
+        return None
+    value = function(*[_eval(a, scope) for a in right.args[1]])
+    if entry is None:
+        return value
+    return value[_indices(entry, scope)[0]] if np.ndim(value) == 1 else value[
+        _indices(entry, scope)]  # fmt: skip
+
+
 def derivative_name(numerator: Node, denominator: Node) -> tuple[str, tuple | None]:
     r"""``\partial L / \partial W_{ij}`` -> ("dW", (i, j) subscript); other
-    numerators: ``\partial a/\partial z`` -> "da/dz"."""
+    numerators: ``\partial a/\partial z`` -> "da/dz", ``\partial s_i/\partial z_j``
+    -> ("ds/dz", (i, j))."""
     top, bottom = numerator.args[0], denominator.args[0]
     sub = None
-    if bottom.kind == "index":
+    if top.kind == "index" and bottom.kind == "index":
+        top, top_sub = top.args
+        bottom, bottom_sub = bottom.args
+        if top_sub[0] not in ("digits", "text") and bottom_sub[0] not in (
+            "digits",
+            "text",
+        ):
+            sub = tuple(top_sub) + tuple(bottom_sub)
+    elif bottom.kind == "index":
         bottom, sub = bottom.args
     top_name, bottom_name = _name_of(top), _name_of(bottom)
     if top_name is None or bottom_name is None:
@@ -298,6 +339,10 @@ def _power(node: Node, scope: _Scope):
         return np.exp(_eval(exponent, scope))  # e^{...} is always the exponential
     value = _eval(base, scope)
     power = _eval(exponent, scope)
+    if isinstance(value, tuple) and value and value[0] == "reals":  # \mathbb{R}^{n}
+        return ("reals", power)
+    if isinstance(value, tuple) and value and value[-1][0] == "brackets":  # [0, 1]^C
+        return value[:-1] + (("brackets", value[-1][1], power),)
     if _is_function(value):  # \tanh^2 x
         return lambda *a: value(*a) ** power
     return np.power(value, power)
@@ -314,6 +359,11 @@ def _range(node: Node, sub, sup, body, scope: _Scope):
         return name.args[0], range(low - 1, high)  # subscripts are 0-based
     if sub[0] == "text":
         return sub[1], None
+    if sub[0] == "except":  # \sum_{j \ne j^*}: every j of the axis but one
+        _, name, left_out = sub
+        size = _axis_size(body, name.args[0], scope)
+        skip = int(_eval(left_out, scope))
+        return name.args[0], [v for v in range(size) if v != skip]
     names = [_name_of(item) for item in sub if isinstance(item, Node)]
     if not names or None in names:
         raise ValueError("a \\sum runs over named indices")
@@ -383,6 +433,8 @@ def _bigop(node: Node, scope: _Scope):
         scope.indices = saved
     if op == "sum":
         return sum(results[1:], start=results[0]) if results else 0.0
+    if op == "argmax":
+        return int(np.argmax(results))
     if op == "max":
         return max(results)
     if op == "min":

@@ -104,6 +104,15 @@ def _mark(match: re.Match, where: str) -> Mark:
                 "values the restated formula is run with, e.g. `context: nnmath.mlp`"
             )
         return Mark(ident, where=where, context=names)
+    context = ()
+    if rest.startswith("code:") and " context:" in rest:
+        rest, _, where_run = rest.partition(" context:")
+        context = tuple(re.split(r"[\s,]+", where_run.strip()))
+        if context == ("",) or not all(_NAME.match(name) for name in context):
+            raise MarkError(
+                f"{where}: `% eq:{ident}`: `context:` is followed by the code whose values "
+                "the formula is run with, e.g. `context: nnmath_site.by_hand.network_pass`"
+            )
     if rest.startswith("code:"):
         names = tuple(re.split(r"[\s,]+", rest[5:].strip()))
         if names == ("",) or not all(_NAME.match(name) for name in names):
@@ -111,7 +120,7 @@ def _mark(match: re.Match, where: str) -> Mark:
                 f"{where}: `% eq:{ident} {rest}`: `code:` is followed by the names "
                 "that compute the equation, e.g. `code: nnmath.sigmoid nnmath.relu`"
             )
-        return Mark(ident, code=names, where=where)
+        return Mark(ident, code=names, where=where, context=context)
     if rest.startswith("explanatory:") and rest[12:].strip():
         return Mark(ident, reason=rest[12:].strip(), where=where)
     raise MarkError(

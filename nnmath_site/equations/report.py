@@ -184,39 +184,83 @@ def _nav_titles(root: Path) -> dict[str, str]:
     return {page: title for item in config["nav"] for title, page in item.items()}
 
 
+COUNTS = {
+    "run": "run as shown",
+    "pending": "not run yet",
+    "explanatory": "explanatory",
+    "restated": "restated",
+}
+
+
+def _display_formulas(root: Path) -> list[tuple[str, Mark]]:
+    """Every display formula of the pages and docstrings: (its file, its mark).
+
+    ``site.formulas`` reads the formulas written in the sources; a fence that prints
+    formulas (the worked numbers of by-hand.md) writes its mark in an f-string, which
+    ``site.formulas`` leaves to the build: ``page_marks`` finds those marks too.
+    """
+    from .site import formulas  # it imports the translator: only when counting
+
+    written = formulas(root)
+    found = [(f.where.rsplit(":", 1)[0], f.mark) for f in written]
+    wheres = {f.where for f in written}  # file:line of the mark, as page_marks says
+    for mark in page_marks(root):
+        where = Path(mark.where).as_posix()
+        if where not in wheres:
+            found.append((where.rsplit(":", 1)[0], mark))
+    return found
+
+
 def equation_counts(root: Path | None = None) -> str:
-    """A Markdown table: per page (in nav order), its display equations by status."""
+    """A Markdown table: per page (in nav order), its display formulas by what runs them.
+
+    A formula is *run as shown* (its TeX is run against the code) unless its equation
+    is explanatory or the translator cannot run it yet (pending.yml): then it is *not
+    run yet*. *restated* counts the copies of an equation stated first elsewhere; each
+    is also counted in one of the three columns before it.
+    """
+    from .site import pending
+
     root = Path(root) if root else Path(__file__).resolve().parents[2]
     titles = _nav_titles(root)
+    waiting = pending(root)
+    items = _display_formulas(root)
+    definitions = {mark.id: mark for _, mark in items if mark.status != "restated"}
     rows: dict[str, dict[str, int]] = {}
-    for mark in page_marks(root):
-        path = mark.where.rsplit(":", 1)[0]
+    for file, mark in items:
         page = (
-            Path(path).relative_to("docs").as_posix()
-            if path.startswith("docs")
+            Path(file).relative_to("docs").as_posix()
+            if file.startswith("docs/")
             else "api.md"
         )
-        counts = rows.setdefault(
-            page, dict.fromkeys(("verified", "explanatory", "restated"), 0)
-        )
-        counts[mark.status] += 1
-    order = [page for page in titles if page in rows]
+        counts = rows.setdefault(page, dict.fromkeys(COUNTS, 0))
+        if definitions.get(mark.id, mark).status == "explanatory":
+            counts["explanatory"] += 1
+        elif (file, mark.id) in waiting:
+            counts["pending"] += 1
+        else:
+            counts["run"] += 1
+        counts["restated"] += mark.status == "restated"
+    total = dict.fromkeys(COUNTS, 0)
     lines = [
-        "| page | display equations | verified | explanatory | stated again |",
-        "|---|--:|--:|--:|--:|",
+        "| page | display formulas | " + " | ".join(COUNTS.values()) + " |",
+        "|---|" + "--:|" * (len(COUNTS) + 1),
     ]
-    total = dict.fromkeys(("verified", "explanatory", "restated"), 0)
-    for page in order:
+    for page in (page for page in titles if page in rows):
         counts = rows[page]
         title = titles[page] + (" (docstrings)" if page == "api.md" else "")
+        shown = counts["run"] + counts["pending"] + counts["explanatory"]
         lines.append(
-            f"| {title} | {sum(counts.values())} | {counts['verified']} | "
-            f"{counts['explanatory']} | {counts['restated']} |"
+            f"| {title} | {shown} | "
+            + " | ".join(str(n) for n in counts.values())
+            + " |"
         )
-        for status in total:
-            total[status] += counts[status]
+        for column in total:
+            total[column] += counts[column]
+    shown = total["run"] + total["pending"] + total["explanatory"]
     lines.append(
-        f"| **all** | **{sum(total.values())}** | **{total['verified']}** | "
-        f"**{total['explanatory']}** | **{total['restated']}** |"
+        f"| **all** | **{shown}** | "
+        + " | ".join(f"**{n}**" for n in total.values())
+        + " |"
     )
     return "\n".join(lines)

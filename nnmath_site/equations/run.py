@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .contexts import CONTEXTS, Draw
-from .evaluate import Distribution, Unbound, evaluate
+from .evaluate import Distribution, Unbound, _axis_size, _Scope, compare_op, evaluate
 from .marks import _resolve
 from .tex import Node, Statement, TexError, parse
 
@@ -127,6 +127,15 @@ def _plain_name(node: Node) -> str | None:
     return None
 
 
+def _entry_of_bound(node: Node, env) -> bool:
+    """``v_0`` where ``v`` is bound: an entry to compare, not a name to define."""
+    return (
+        node.kind == "index"
+        and node.args[0].kind == "name"
+        and node.args[0].args[0] in env
+    )
+
+
 def _decimals(node: Node) -> int:
     """The most decimals of a number printed in the term (0: none printed)."""
     found = 0
@@ -154,6 +163,10 @@ def _difference(a, b) -> float:
 
 
 def _membership(value, space) -> bool:
+    if isinstance(space, tuple) and space and space[0] == "reals":
+        value = np.asarray(value)
+        size_ok = space[1] is None and value.size == 1 or value.size == space[1]
+        return bool(np.all(np.isfinite(value))) and np.isrealobj(value) and size_ok
     if isinstance(space, tuple) and space and space[-1][0] == "brackets":
         low, high = space[0], space[1]
         brackets, power = space[-1][1], space[-1][2]
@@ -182,6 +195,7 @@ class _Run:
             and s.op[0] == "="
             and _plain_name(s.terms[0]) is not None
             and _plain_name(s.terms[0]) not in env
+            and not _entry_of_bound(s.terms[0], env)
         }
         defined: dict[str, str] = {}
         compared_names: set[str] = set()
@@ -271,8 +285,6 @@ class _Run:
                 if not _membership(left, right):
                     self.fail(statement, f"{left!r} is not in the set")
             elif op in ("<", ">", "≤", "≥", "≠"):
-                from .evaluate import compare_op
-
                 if not compare_op(op, left, right):
                     self.fail(statement, f"{left!r} {op} {right!r} does not hold")
                 self.result.comparisons += 1
@@ -374,6 +386,8 @@ def run_equation(
     chosen = contexts or code
     runs = []
     for name in chosen:
+        if any(run[0] is not None and name in run[0].names for run in runs):
+            continue  # the context chosen for an earlier name runs this code too
         context = CONTEXTS.get(name)
         if context is None and name not in function_names:
             result.failures.append(
@@ -409,7 +423,7 @@ def run_equation(
             )
         exercised |= run.exercised
     if not result.failures:
-        for name in code:
+        for name in contexts or code:
             if name not in exercised:
                 result.failures.append(
                     f"the formula never reads what `{name}` computes (its mark names it)"
@@ -421,8 +435,6 @@ INDICES = {"i", "j", "k", "c", "p", "q"}
 
 
 def _axis_size_of(statement: Statement, name: str, env) -> int:
-    from .evaluate import _axis_size, _Scope
-
     scope = _Scope(env, set())
     for term in statement.terms:
         try:

@@ -104,6 +104,7 @@ class _Tree(Transformer):
 
     def aligned(self, *rows):
         statements = []
+        rows = [row for row in rows if not isinstance(row, Token)]
         for number, row in enumerate(rows, start=1):
             for statement in row:
                 statement.row = number
@@ -179,7 +180,8 @@ class _Tree(Transformer):
         body = rest.pop()
         sub = rest[0] if rest else None
         sup = rest[1] if len(rest) > 1 else None
-        return _node("bigop", str(op)[1:], sub, sup, body)
+        kind = "argmax" if str(op).startswith("\\arg") else str(op)[1:]
+        return _node("bigop", kind, sub, sup, body)
 
     def func(self, name, *rest):
         rest = list(rest)
@@ -190,6 +192,8 @@ class _Tree(Transformer):
         return _node("call", function, (argument,))
 
     def subscript(self, base, sub):
+        if base.kind == "norm" and sub == ("digits", "2"):  # \lVert v \rVert_2
+            return base
         return _node("index", base, sub)
 
     def power(self, base, sup):
@@ -224,6 +228,13 @@ class _Tree(Transformer):
     def sub_range(self, name, low):
         return ("range", name, low)
 
+    def sub_except(self, name, relation, value):
+        if RELATIONS.get(str(relation)) != "≠":
+            raise TexError(
+                f"a sum over `{name.args[0]} {relation} ...`: only ≠ is read"
+            )
+        return ("except", name, value)
+
     def nabla(self, wrt, expr):
         if expr.kind != "name":
             raise TexError("\\nabla_x takes the name of a function")
@@ -231,6 +242,10 @@ class _Tree(Transformer):
 
     def index_list(self, *items):
         # `Y_{ic}` reads as the product i c: two indices, as in `Y_{i,c}`
+        if len(items) == 1 and isinstance(items[0], Node) and items[0].kind == "num":
+            text = items[0].args[1]
+            if text.isdigit() and len(text) > 1:  # X_{10}: row 1, column 0
+                return ("digits", text)
         flat = []
         for item in items:
             flat += _letters(item) or [item]
@@ -285,6 +300,7 @@ class _Tree(Transformer):
         return _node("norm", a)
 
     def cases(self, *items):
+        items = [item for item in items if not isinstance(item, Token)]
         if len(items) == 1 and isinstance(items[0], Node):  # the atom around the rows
             return items[0]
         return _node("cases", tuple(items))
@@ -356,7 +372,11 @@ class _Tree(Transformer):
 
 def _letters(node) -> list | None:
     """The single letters of a product of single letters (`ic`), or None."""
-    if isinstance(node, Node) and node.kind == "name" and len(node.args[0]) == 1:
+    if (
+        isinstance(node, Node)
+        and node.kind == "name"
+        and len(node.args[0].rstrip("'")) == 1
+    ):
         return [node]
     if isinstance(node, Node) and node.kind == "juxt":
         left, right = _letters(node.args[0]), _letters(node.args[1])
