@@ -315,7 +315,7 @@ def softmax_cross_entropy(logits, y_true):
 
     $$
     % eq:softmax-cross-entropy
-    L = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i
+    L(\mathbf{z}) = -\sum_i y_i \log \operatorname{softmax}(\mathbf{z})_i
     $$
 
     Parameters

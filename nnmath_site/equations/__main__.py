@@ -1,17 +1,20 @@
 """``python -m nnmath_site.equations``: run every formula of the site as written.
 
 Prints one line per failure (where, equation, the formula's line as written, the code
-it was compared with, what differed) and a summary; exits 1 on any failure.
+it was compared with, what differed), then what ran; exits 1 on any failure. Display
+formulas of the pages and docstrings, and the formulas in the prose and tables.
 """
 
 from __future__ import annotations
 
+import collections
 import sys
 import time
 
 from nnmath_site import ROOT
 
-from .site import check
+from .site import check, inline_checks, inline_problems
+from .tex import save_cache
 
 
 def main() -> int:
@@ -22,14 +25,22 @@ def main() -> int:
         for failure in result.failures:
             code = " ".join(result.code) or "-"
             print(f"{result.where}: eq:{result.ident} [{code}]: {failure}")
+    inline = inline_checks(ROOT)
+    problems = inline_problems(ROOT, inline)
+    for problem in problems:
+        print(problem)
+    save_cache()
     seconds = time.perf_counter() - start
     draws = sum(r.draws for r in results)
+    kinds = collections.Counter(item.kind for _, item in inline)
     print(
-        f"{len(results) - len(failed)} of {len(results)} formulas as written agree with "
-        f"their code ({draws} draws); {len(skipped)} not run yet (pending.yml); "
-        f"{seconds:.1f} s"
+        f"display: {len(results) - len(failed)} of {len(results)} formulas as written agree "
+        f"with their code ({draws} draws), {len(skipped)} not run yet (pending.yml)\n"
+        f"inline: {kinds['run']} run, {kinds['arithmetic']} arithmetic, {kinds['value']} "
+        f"values, {kinds['disagrees'] + kinds['unbound'] + kinds['unread']} not run "
+        f"(inline.yml), {len(problems)} problem(s)\n{seconds:.1f} s"
     )
-    return 1 if failed else 0
+    return 1 if failed or problems else 0
 
 
 if __name__ == "__main__":

@@ -29,8 +29,6 @@ from nnmath_site.equations.marks import (
     verifies_marks,
 )
 from nnmath_site.equations.report import load_measurements, render_check, summarize
-from nnmath_site.equations.run import run_equation
-from nnmath_site.equations.site import pending
 
 HOW = "gradcheck.md#how-the-site-checks-its-equations"
 API = "api.md"
@@ -104,7 +102,7 @@ def on_page_content(output, page, config, files):
     return output
 
 
-def _pending_reason(mark, src_uri: str) -> str | None:
+def _pending_reason(mark, src_uri: str, pending) -> str | None:
     waiting = pending(ROOT)
     if src_uri == "api.md":  # docstrings: listed by their module
         return next(
@@ -117,13 +115,19 @@ def _pending_reason(mark, src_uri: str) -> str | None:
 
 def _run_formulas():
     """Run every formula that is not explanatory; fail the build on any failure."""
+    # Imported here, not at the top: docs/hooks/fresh_package.py has every build import
+    # nnmath and nnmath_site afresh (mkdocs serve), and the formulas run with that code.
+    from nnmath_site.equations.run import run_equation
+    from nnmath_site.equations.site import inline_problems, pending
+    from nnmath_site.equations.tex import save_cache
+
     failures = []
     for src_uri, items in _state["formulas"].items():
         for mark, tex, anchor in items:
             definition = _state["defined"].get(mark.id, (mark,))[0]
             if definition.status == "explanatory":
                 continue
-            why = _pending_reason(mark, src_uri)
+            why = _pending_reason(mark, src_uri, pending)
             if why is not None:
                 _state["runs"][(src_uri, anchor)] = why
                 continue
@@ -135,6 +139,9 @@ def _run_formulas():
                 f"{src_uri}: eq:{mark.id} [{' '.join(definition.code)}]: {failure}"
                 for failure in result.failures
             ]
+    # the formulas in the prose and tables, read from the pages' sources
+    failures += inline_problems(ROOT)
+    save_cache()
     if failures:
         listed = "\n".join(f"  {failure}" for failure in failures)
         raise PluginError(

@@ -142,6 +142,7 @@ def dense_backward(rng):
     return {
         "B": B, "n": n, "k": k, "X": X, "W": layer.weights, r"\mathbf{b}": layer.bias,
         "Z": Z, "f": f, "f'": f_prime, "dA": dA, "dZ": dZ, "dX": dX,
+        "A_prev": X, "dA_prev": dX,  # a layer's input is the previous layer's output
         "dW": layer.grad_weights, r"d\mathbf{b}": layer.grad_bias,
     }  # fmt: skip
 
@@ -165,6 +166,9 @@ def _two_layer(rng, activation=None):
     dX = model.backward(dZ2)
     first, second = model.layers
     Z1 = nnmath.linear(X, first.weights, first.bias)
+    # what Sequential.backward passes between the layers: dA_1 and dZ_1 (not stored)
+    dA1 = nnmath.linear_backward(f(Z1), second.weights, dZ2)[0]
+    dZ1 = dA1 * f_prime(Z1)
     return {
         "B": B, "n": n, "H": H, "C": C, "X": X, "Y": Y, "f": f, "f'": f_prime,
         "W_1": first.weights, r"\mathbf{b}_1": first.bias, "b_1": first.bias,
@@ -172,6 +176,7 @@ def _two_layer(rng, activation=None):
         "Z_1": Z1, "A_1": f(Z1), "Z_2": Z2, r"\hat{Y}": nnmath.softmax(Z2), "L": L,
         "dZ_2": dZ2, "dW_2": second.grad_weights, r"d\mathbf{b}_2": second.grad_bias,
         "dW_1": first.grad_weights, r"d\mathbf{b}_1": first.grad_bias, "dX": dX,
+        "dA_1": dA1, "dZ_1": dZ1,
     }  # fmt: skip
 
 
@@ -203,7 +208,8 @@ def softmax_cross_entropy(rng):
     return {
         "B": B, "C": C, "Z": Z, "Y": Y, r"\hat{Y}": nnmath.softmax(Z), "dZ": dZ,
         r"\mathbf{z}": z, "z": z, r"\mathbf{y}": y, "y": y,
-        r"\hat{\mathbf{y}}": nnmath.softmax(z), "L": nnmath.softmax_cross_entropy(z, y),
+        r"\hat{\mathbf{y}}": nnmath.softmax(z), "L": L,
+        r"L(\mathbf{z})": nnmath.softmax_cross_entropy(z, y),
         r"d\mathbf{z}": nnmath.softmax_cross_entropy_gradient(z, y) * 1,
     }  # fmt: skip
 
@@ -252,7 +258,8 @@ def by_hand_neuron(rng):
     z, a, L, dL_da, da_dz, dL_dz, dL_dw, dL_db, dL_dx = by_hand.neuron_pass(**inputs)
     return inputs | {
         "z": z, "a": a, "L": L, "da": dL_da, "da/dz": da_dz, "dz": dL_dz,
-        "dw": dL_dw, "db": dL_db, "dx": dL_dx,
+        "dw": dL_dw, "db": dL_db, "dx": dL_dx, "dz/dw": inputs["x"], "dz/db": 1.0,
+        "dz/dx": inputs["w"],
     }  # fmt: skip
 
 
@@ -334,7 +341,7 @@ def numerical_gradient(rng):
     def f(v):
         return float(np.sum(g * np.tanh(v)))
 
-    return {"n": n, "x": x, "h": h, "f": f, "e": np.eye(n),
+    return {"n": n, "x": x, "h": h, "f": f, "e": np.eye(n), "g": g,
             "df/dx": nnmath.numerical_gradient(f, x.copy(), h=h)}  # fmt: skip
 
 

@@ -218,7 +218,10 @@ def _eval(node: Node, scope: _Scope):
         if _is_function(function):
             return function(*values)
         if len(args[1]) == 1 and args[0].kind == "name" and args[1][0].kind == "name":
-            return function  # L(z): a quantity written as a function of its input
+            # L(z): a quantity written as a function of its input, "L(\mathbf{z})" if
+            # the context tells it from another L
+            spelled = f"{args[0].args[0]}({args[1][0].args[0]})"
+            return scope.env.get(spelled, function)
         if isinstance(function, _Pending) and len(values) == 1:
             return _product(function, values[0])
         if len(values) != 1:

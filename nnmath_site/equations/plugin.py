@@ -27,6 +27,7 @@ from .marks import (
     page_marks,
     verifies_marks,
 )
+from .tex import save_cache
 
 # The verifying test items of this run and their results (one run per process).
 _state: dict = {"items": {}, "results": {}}
@@ -160,6 +161,7 @@ def _unrun(config, results) -> list[str]:
 
 
 def pytest_sessionfinish(session, exitstatus):
+    save_cache()  # the formulas parsed in this run, for the next one (build/)
     config = session.config
     results = _state["results"]
     found = [

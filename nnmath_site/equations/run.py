@@ -121,7 +121,7 @@ def _plain_name(node: Node) -> str | None:
         return node.args[0]
     if node.kind == "index" and node.args[0].kind == "name":
         sub = node.args[1]
-        if isinstance(sub, tuple) and sub and sub[0] == "digits":
+        if isinstance(sub, tuple) and sub and sub[0] in ("digits", "text"):
             return f"{node.args[0].args[0]}_{sub[1]}"
         return node.args[0].args[0]
     return None
@@ -156,6 +156,8 @@ def _difference(a, b) -> float:
     if a.shape != b.shape and a.size != b.size:
         raise FormulaError(f"the two sides have shapes {a.shape} and {b.shape}")
     a, b = a.reshape(-1), b.reshape(-1)
+    same = a == b  # equal infinities count as equal
+    a, b = np.where(same, 0.0, a), np.where(same, 0.0, b)
     scale = max(
         float(np.max(np.abs(b), initial=0)), float(np.max(np.abs(a), initial=0))
     )
@@ -410,11 +412,12 @@ def run_equation(
         run = _Run(result, statements, _environment(context, functions, free), None)
         rng = np.random.default_rng([seed, zlib.crc32(ident.encode())])
         try:
-            for _ in range(count):
-                run.draw(rng)
-                result.draws += 1
-                if result.failures:  # the first draw that fails says enough
-                    break
+            with np.errstate(all="ignore"):  # an overflow shows as a difference
+                for _ in range(count):
+                    run.draw(rng)
+                    result.draws += 1
+                    if result.failures:  # the first draw that fails says enough
+                        break
         except (FormulaError, ValueError, TypeError, IndexError, KeyError) as error:
             result.failures.append(
                 f"{type(error).__name__}: {error}"

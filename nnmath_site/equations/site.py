@@ -11,11 +11,16 @@ shown as not run, and a test fails as soon as one of them runs (take it off the 
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from nnmath_site.math import FORMULA
+
+from .contexts import CONTEXTS
+from .inline import inline_formulas, run_inline
 from .marks import Mark, parse_mark
 from .run import Result, run_equation
 
@@ -91,3 +96,112 @@ def check(root: Path, **options) -> tuple[list[Result], list[Formula]]:
             continue
         results.append(run_formula(formula, definitions, **options))
     return results, skipped
+
+
+# ---- inline formulas ---------------------------------------------------------------------
+
+
+def _page_html(path: Path) -> str:
+    """A page rendered without running its fences: enough to find its formulas."""
+    import markdown
+
+    md = markdown.Markdown(
+        extensions=[
+            "pymdownx.arithmatex", "tables", "admonition", "pymdownx.details",
+            "pymdownx.superfences", "md_in_html", "attr_list", "footnotes",
+        ],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )  # fmt: skip
+    return md.convert(path.read_text(encoding="utf-8"))
+
+
+def page_contexts(marks: list[tuple[int, Mark]], definitions: dict[str, Mark], at: int):
+    """The code a formula at position ``at`` of a page is compared with: the contexts of
+    the page's display equations, the nearest one above it first, then the others."""
+    ordered = sorted(marks, key=lambda item: (item[0] > at, abs(item[0] - at)))
+    found: list[tuple[str, ...]] = []
+    for _, mark in ordered:
+        definition = definitions.get(mark.id, mark)
+        if definition.status == "explanatory":
+            continue
+        code = mark.context or definition.code
+        if code and code not in found:
+            found.append(code)
+    # then every other context of the site, each once
+    for name, context in CONTEXTS.items():
+        if not any(context is CONTEXTS.get(c[0]) for c in found if c):
+            found.append((name,))
+    return found
+
+
+def inline_checks(root: Path):
+    """(page, Inline) for every inline formula of docs/*.md (sources, fences not run)."""
+    root = Path(root)
+    definitions = _definitions(formulas(root))
+    results = []
+    for path in sorted((root / "docs").glob("*.md")):
+        page_html = _page_html(path)
+        marks = []
+        for match in FORMULA.finditer(page_html):
+            if match.group(1) == "div":
+                tex = html.unescape(match.group(2)).strip().removeprefix(r"\[")
+                mark, _ = parse_mark(tex.removesuffix(r"\]"), path.name)
+                if mark is not None:
+                    marks.append((match.start(), mark))
+        for at, tex in inline_formulas(page_html):
+            contexts = page_contexts(marks, definitions, at)
+            results.append((path.name, run_inline(tex, contexts, path.name)))
+    return results
+
+
+@cache
+def inline_list(root: Path) -> dict[tuple[str, str], str]:
+    """inline.yml: (page, TeX) -> why that inline formula is not run."""
+    import yaml
+
+    path = Path(__file__).with_name("inline.yml")
+    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return {(row["page"], row["tex"]): row["why"] for row in rows}
+
+
+def inline_problems(root: Path, checks=None) -> list[str]:
+    """What is wrong with the inline formulas: one that disagrees with the code or does
+    not run without a reason in inline.yml, and entries of inline.yml that run now or are
+    no longer on their page."""
+    checks = inline_checks(root) if checks is None else checks
+    listed = inline_list(Path(root))
+    found, seen = [], set()
+    for page, item in checks:
+        key = (page, item.tex)
+        seen.add(key)
+        shown = " ".join(item.tex.split())
+        failing = item.kind in ("disagrees", "unbound", "unread") or (
+            item.kind == "arithmetic" and not item.result.ok
+        )
+        if key in listed:
+            if not failing:
+                found.append(
+                    f"{page}: `{shown}` {item.kind} now: take it off inline.yml"
+                )
+            continue
+        if item.kind == "disagrees" or (item.kind == "arithmetic" and failing):
+            code = " ".join(item.contexts) or "the symbol table"
+            found.append(
+                f"{page}: `{shown}` disagrees with [{code}]: {item.result.failures[0]}"
+            )
+        elif item.kind == "unbound":
+            found.append(
+                f"{page}: `{shown}`: no context of the site binds its names; make it run, "
+                "or give the reason in nnmath_site/equations/inline.yml"
+            )
+        elif item.kind == "unread":
+            found.append(
+                f"{page}: `{shown}`: the grammar cannot read it; rewrite it, or give the "
+                "reason in nnmath_site/equations/inline.yml"
+            )
+    for page, tex in listed:
+        if (page, tex) not in seen:
+            found.append(
+                f"inline.yml: `{' '.join(tex.split())}` is no longer on {page}: take it off"
+            )
+    return found

@@ -20,6 +20,8 @@ expression is evaluated, by what the names are bound to (run.py).
 from __future__ import annotations
 
 import copy
+import hashlib
+import pickle
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -396,8 +398,58 @@ def parse(tex: str) -> list[Statement]:
     return copy.deepcopy(_parse(tex))  # callers may join rows: never share them
 
 
-@cache
+_CACHE: dict = {}
+CACHE = Path(__file__).resolve().parents[2] / "build" / "formula-parses.pickle"
+
+
+def _grammar_key() -> str:
+    grammar = (Path(__file__).with_name("tex.lark")).read_bytes()
+    source = Path(__file__).read_bytes()  # the tree -> Node rules are part of it
+    return hashlib.sha256(grammar + source).hexdigest()
+
+
+def _load_cache() -> dict:
+    """Parses of earlier runs (build/), kept while the grammar and this file are the same:
+    the Earley parser needs ~25 ms a formula, a read of the cache almost nothing."""
+    if not _CACHE:
+        _CACHE["key"] = _grammar_key()
+        _CACHE["parses"] = {}
+        _CACHE["dirty"] = False
+        try:
+            with CACHE.open("rb") as file:
+                stored = pickle.load(file)
+            if stored.get("key") == _CACHE["key"]:
+                _CACHE["parses"] = stored["parses"]
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
+            pass
+    return _CACHE
+
+
+def save_cache() -> None:
+    """Write the parses of this run to build/ (the CLI, the build and pytest call it)."""
+    if _CACHE.get("dirty"):
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        with CACHE.open("wb") as file:
+            pickle.dump({"key": _CACHE["key"], "parses": _CACHE["parses"]}, file)
+        _CACHE["dirty"] = False
+
+
 def _parse(tex: str) -> list[Statement]:
+    cache = _load_cache()
+    found = cache["parses"].get(tex)
+    if found is None:
+        try:
+            found = _parse_fresh(tex)
+        except TexError as error:
+            found = str(error)  # what cannot be read is kept too
+        cache["parses"][tex] = found
+        cache["dirty"] = True
+    if isinstance(found, str):
+        raise TexError(found)
+    return found
+
+
+def _parse_fresh(tex: str) -> list[Statement]:
     try:
         tree = _parser().parse(tex.strip())
     except LarkError as error:
