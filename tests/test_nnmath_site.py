@@ -7,6 +7,7 @@ import re
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 from nnmath_site import ROOT
@@ -198,3 +199,15 @@ def test_to_svg_escapes_alt_and_caption():
     out = to_svg(fig, alt='a "quoted" <b> & c', caption="x < y & z")
     assert 'aria-label="a &quot;quoted&quot; &lt;b&gt; &amp; c"' in out
     assert "<figcaption>x &lt; y &amp; z</figcaption>" in out
+
+
+@pytest.mark.verifies("toy-quadratic", by="finite differences")
+@pytest.mark.parametrize("seed", range(3))
+def test_the_example_surface_gradient_agrees_with_central_differences(seed, measured):
+    from nnmath import check_gradient
+    from nnmath_site.surfaces import toy_quadratic, toy_quadratic_gradient
+
+    point = np.random.default_rng(seed).normal(scale=3.0, size=2)
+    err = check_gradient(toy_quadratic, point.copy(), toy_quadratic_gradient(point))
+    measured(err)
+    assert err < 1e-7

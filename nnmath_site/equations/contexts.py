@@ -473,3 +473,22 @@ def he_normal(rng):
 @context("nnmath.glorot_uniform", draws=50)
 def glorot_uniform(rng):
     return _drawn(rng, nnmath.glorot_uniform)
+
+
+# ---- the optimizers page's example surface ---------------------------------------------
+
+
+@context(
+    "nnmath_site.surfaces.toy_quadratic",
+    "nnmath_site.surfaces.toy_quadratic_gradient",
+    draws=50,
+)
+def toy_quadratic(rng):
+    from nnmath_site import surfaces
+
+    x, y = (float(v) for v in rng.normal(scale=3.0, size=2))
+    return {
+        "x": x, "y": y,
+        "f": lambda x, y: surfaces.toy_quadratic(np.array([x, y])),
+        r"\nabla f": surfaces.toy_quadratic_gradient(np.array([x, y])),
+    }  # fmt: skip

@@ -259,9 +259,14 @@ def _file_verifications(path: Path, module: str) -> list[Verification]:
 
 
 def _resolve(name: str):
+    """The object a dotted name names: attributes from the top package (``nnmath.neuron``
+    is the function the package exports, not its module), importing a submodule that is
+    not imported yet (``nnmath_site.surfaces``)."""
     parts = name.split(".")
     obj = importlib.import_module(parts[0])
-    for part in parts[1:]:
+    for number, part in enumerate(parts[1:], start=2):
+        if not hasattr(obj, part):
+            importlib.import_module(".".join(parts[:number]))
         obj = getattr(obj, part)
     return obj
 
@@ -275,9 +280,10 @@ def _resolves(name: str) -> bool:
 
 
 def unknown_code(mark: Mark) -> list[str]:
-    """The names after ``code:`` that nnmath does not have, in words."""
+    """The names after ``code:`` that nnmath (or the site tooling) does not have."""
     return [
-        f"{mark.where}: eq:{mark.id} names `{name}`, which is not in nnmath"
+        f"{mark.where}: eq:{mark.id} names `{name}`, which is not in "
+        f"{name.split('.')[0]}"
         for name in mark.code
         if not _resolves(name)
     ]

@@ -121,8 +121,11 @@ def render_check(
     # The words are KINDS' and the numbers formatted here: nothing to escape.
     checks = " · ".join(_check_text(summary) for summary in summaries)
     code = ", ".join(
+        # the package's names link to the API page; the site tooling's have no page
         f'<a href="{api_url}#{html.escape(api_anchor(name))}">'
         f"<code>{html.escape(name.removeprefix('nnmath.'))}</code></a>"
+        if name.startswith("nnmath.")
+        else f"<code>{html.escape(name)}</code>"
         for name in definition.code
     )
     tests = "".join(

@@ -127,6 +127,13 @@ def _plain_name(node: Node) -> str | None:
     return None
 
 
+def _point(value):
+    """``(x, 25 y)``: a point written as a tuple, as an array."""
+    if isinstance(value, tuple) and value and value[-1][0] == "brackets":
+        return np.array(value[:-1], dtype=float)
+    return value
+
+
 def _entry_of_bound(node: Node, env) -> bool:
     """``v_0`` where ``v`` is bound: an entry to compare, not a name to define."""
     return (
@@ -297,6 +304,7 @@ class _Run:
         return used
 
     def compare(self, op, left, right, left_node, right_node, statement):
+        left, right = _point(left), _point(right)
         if isinstance(left, dict) or isinstance(right, dict):
             raise FormulaError(f"`{statement.text}`: a sequence is compared as a whole")
         decimals = max(_decimals(left_node), _decimals(right_node))

@@ -242,6 +242,9 @@ class _Tree(Transformer):
             raise TexError("\\nabla_x takes the name of a function")
         return _name(f"d{wrt.args[0]}")  # the gradient of L is dθ (Notation)
 
+    def gradient(self, name):
+        return _name(f"\\nabla {name.args[0]}")  # \nabla f: the gradient of f
+
     def index_list(self, *items):
         # `Y_{ic}` reads as the product i c: two indices, as in `Y_{i,c}`
         if len(items) == 1 and isinstance(items[0], Node) and items[0].kind == "num":
