@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nnmath
 from exercises.__main__ import run
 from exercises.checks import EXERCISES, PAGES
 
@@ -240,3 +241,63 @@ def test_plain_pytest_does_not_collect_the_exercises():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf8"))
     assert "exercises" not in config["tool"]["pytest"]["ini_options"]["testpaths"]
     assert not list((ROOT / "exercises").rglob("test_*.py"))
+
+
+# ---- the worked solutions as the pages' formulas name them --------------------------------
+# Each formula of an exercise runs against its solution (nnmath_site/equations); these
+# checks verify the solutions themselves, independently of the formulas.
+
+
+@pytest.mark.verifies("silu-derivative", by="finite differences")
+@pytest.mark.parametrize("seed", range(3))
+def test_the_silu_solution_is_the_derivative_of_silu(seed, measured):
+    from exercises.solutions.activations import silu_derivative
+
+    rng = np.random.default_rng(seed)
+    x, g = rng.normal(scale=3.0, size=7), rng.normal(size=7)
+    err = nnmath.check_gradient(
+        lambda v: np.sum(g * v * nnmath.sigmoid(v)), x, g * silu_derivative(x)
+    )
+    assert measured(err) < 1e-7
+
+
+@pytest.mark.verifies("tanh-layer-backward", by="finite differences")
+@pytest.mark.parametrize("seed", range(3))
+def test_the_tanh_layer_solution_gives_the_gradients_of_its_layer(seed, measured):
+    from exercises.solutions.backprop import dense_backward
+
+    rng = np.random.default_rng(seed)
+    X, W = rng.normal(size=(4, 3)), rng.normal(size=(3, 2))
+    b, dA = rng.normal(size=2), rng.normal(size=(4, 2))
+    dX, dW, db = dense_backward(X, W, b, dA)
+    loss = lambda X, W, b: np.sum(dA * np.tanh(X @ W + b))  # noqa: E731
+    errors = [
+        nnmath.check_gradient(lambda v: loss(v, W, b), X.copy(), dX),
+        nnmath.check_gradient(lambda v: loss(X, v, b), W.copy(), dW),
+        nnmath.check_gradient(lambda v: loss(X, W, v), b.copy(), db),
+    ]
+    assert measured(max(errors)) < 1e-7
+
+
+@pytest.mark.verifies("logsumexp-exercise", by="exact")
+def test_the_logsumexp_solution_is_the_log_of_the_sum(measured):
+    from exercises.solutions.losses import logsumexp
+
+    Z = np.random.default_rng(0).normal(scale=5.0, size=(6, 4))
+    direct = np.log(np.sum(np.exp(Z), axis=1))  # no overflow at this scale
+    assert measured(np.max(np.abs(logsumexp(Z) - direct))) < 1e-12
+
+
+@pytest.mark.verifies("binary-cross-entropy-gradient", by="finite differences")
+@pytest.mark.parametrize("seed", range(3))
+def test_the_binary_cross_entropy_solution_is_its_gradient(seed, measured):
+    from exercises.solutions.losses import binary_cross_entropy_gradient
+
+    rng = np.random.default_rng(seed)
+    z, y = rng.normal(scale=3.0, size=5), rng.uniform(size=5)
+
+    def loss(v):  # log sigma(v) = -log(1 + e^-v), log(1 - sigma(v)) = -log(1 + e^v)
+        return -np.mean(-y * np.logaddexp(0, -v) - (1 - y) * np.logaddexp(0, v))
+
+    err = nnmath.check_gradient(loss, z.copy(), binary_cross_entropy_gradient(z, y))
+    assert measured(err) < 1e-7

@@ -492,3 +492,43 @@ def toy_quadratic(rng):
         "f": lambda x, y: surfaces.toy_quadratic(np.array([x, y])),
         r"\nabla f": surfaces.toy_quadratic_gradient(np.array([x, y])),
     }  # fmt: skip
+
+
+# ---- the exercises' worked solutions ----------------------------------------------------
+
+
+def _solution(name):
+    from .marks import _resolve
+
+    return _resolve(f"exercises.solutions.{name}")
+
+
+@context("exercises.solutions.activations.silu_derivative", draws=100)
+def silu(rng):
+    return {"x": float(rng.normal(scale=3.0)),
+            "silu'": _solution("activations.silu_derivative")}  # fmt: skip
+
+
+@context("exercises.solutions.backprop.dense_backward", draws=20)
+def tanh_layer(rng):
+    B, n, k = _sizes(rng, "B", "n", "k")
+    X, W = rng.normal(size=(B, n)), rng.normal(size=(n, k))
+    b, dA = rng.normal(size=k), rng.normal(size=(B, k))
+    dX, dW, db = _solution("backprop.dense_backward")(X, W, b, dA)
+    return {"B": B, "n": n, "k": k, "X": X, "W": W, r"\mathbf{b}": b, "dA": dA,
+            "Z": X @ W + b, "dX": dX, "dW": dW, r"d\mathbf{b}": db}  # fmt: skip
+
+
+@context("exercises.solutions.losses.logsumexp", draws=50)
+def logsumexp(rng):
+    B, C = _sizes(rng, "B", "C")
+    return {"B": B, "C": C, "Z": rng.normal(scale=5.0, size=(B, C)),
+            "LSE": _solution("losses.logsumexp")}  # fmt: skip
+
+
+@context("exercises.solutions.losses.binary_cross_entropy_gradient", draws=50)
+def binary_cross_entropy(rng):
+    (B,) = _sizes(rng, "B")
+    z, y = rng.normal(scale=3.0, size=B), rng.uniform(size=B)
+    return {"B": B, "z": z, "y": y,
+            "dz": _solution("losses.binary_cross_entropy_gradient")(z, y)}  # fmt: skip

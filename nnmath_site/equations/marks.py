@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +65,8 @@ MEASUREMENTS = Path("build") / "verification.json"  # relative to the repository
 
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 MARK = re.compile(r"^[ \t]*%[ \t]*eq:(?P<id>\S*)[ \t]*(?P<rest>.*?)[ \t]*$", re.M)
-_NAME = re.compile(r"^nnmath(?:_site)?(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
+# the package, the site tooling, or an exercise's worked solution
+_NAME = re.compile(r"^(?:nnmath|nnmath_site|exercises)(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
 class MarkError(ValueError):
@@ -258,12 +261,30 @@ def _file_verifications(path: Path, module: str) -> list[Verification]:
     return found
 
 
+def _top_package(name: str):
+    """Import a top-level package; ``exercises`` from the repository (MkDocs does not put
+    the working directory on sys.path, pytest does)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        init = Path(__file__).resolve().parents[2] / name / "__init__.py"
+        if name != "exercises" or not init.is_file():
+            raise
+    spec = importlib.util.spec_from_file_location(
+        name, init, submodule_search_locations=[str(init.parent)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def _resolve(name: str):
     """The object a dotted name names: attributes from the top package (``nnmath.neuron``
     is the function the package exports, not its module), importing a submodule that is
     not imported yet (``nnmath_site.surfaces``)."""
     parts = name.split(".")
-    obj = importlib.import_module(parts[0])
+    obj = _top_package(parts[0])
     for number, part in enumerate(parts[1:], start=2):
         if not hasattr(obj, part):
             importlib.import_module(".".join(parts[:number]))
