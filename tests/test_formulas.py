@@ -16,6 +16,7 @@ from nnmath_site.equations.site import (
     _definitions,
     check,
     formulas,
+    generated_formulas,
     inline_problems,
     pending,
     run_formula,
@@ -164,3 +165,36 @@ def test_a_pending_formula_still_does_not_run():
         assert not result.ok, (
             f"{formula.where} eq:{formula.mark.id} runs now: take it off"
         )
+
+
+# ---- formulas that a page's fences print ---------------------------------------------------
+
+FENCE_PLANTS = [
+    # the worked numbers of one neuron: a sign in the symbolic step, a wrong printed value
+    (r"&= 2(a - y) = 2\,(", r"&= 2(a + y) = 2\,("),
+    (r"= {v['dL_da']:.4f} \\", r"= {v['dL_da'] + 0.01:.4f} \\"),
+    # the entry of dW_1: a wrong row of X
+    (r"(dZ_1)_{{00}} + X_{{10}}\,(dZ_1)", r"(dZ_1)_{{00}} + X_{{01}}\,(dZ_1)"),
+]  # fmt: skip
+
+
+def test_the_formulas_a_fence_prints_run():
+    printed = [f for f in ITEMS if f.where.endswith("(printed by a fence)")]
+    assert {f.mark.id for f in printed} >= {
+        "neuron-worked-numbers",
+        "by-hand-dw1-entry",
+    }
+
+
+@pytest.mark.parametrize("right, wrong", FENCE_PLANTS, ids=range(len(FENCE_PLANTS)))
+def test_an_error_planted_in_a_fences_formula_is_caught(tmp_path, right, wrong):
+    shutil.copytree(
+        ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("hooks")
+    )
+    page = tmp_path / "docs" / "by-hand.md"
+    text = page.read_text(encoding="utf-8")
+    assert text.count(right) == 1, right
+    page.write_text(text.replace(right, wrong), encoding="utf-8")
+    printed = generated_formulas(tmp_path)
+    results = [run_formula(f, _definitions(printed + ITEMS)) for f in printed]
+    assert any(not r.ok for r in results), [r.failures for r in results]

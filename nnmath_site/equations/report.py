@@ -204,7 +204,7 @@ def _display_formulas(root: Path) -> list[tuple[str, Mark]]:
     """
     from .site import formulas  # it imports the translator: only when counting
 
-    written = formulas(root)
+    written = formulas(root, generated=False)
     found = [(f.where.rsplit(":", 1)[0], f.mark) for f in written]
     wheres = {f.where for f in written}  # file:line of the mark, as page_marks says
     for mark in page_marks(root):

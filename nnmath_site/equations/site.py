@@ -36,9 +36,11 @@ class Formula:
     where: str  # file:line
 
 
-def formulas(root: Path) -> list[Formula]:
+def formulas(root: Path, generated: bool = True) -> list[Formula]:
+    """Every display formula with a mark: written in docs/*.md and the docstrings, and,
+    with ``generated``, printed by a page's fences (the by-hand page's worked numbers)."""
     root = Path(root)
-    found = []
+    found = generated_formulas(root) if generated else []
     files = sorted((root / "docs").glob("*.md")) + sorted(
         (root / "nnmath").glob("*.py")
     )
@@ -51,6 +53,55 @@ def formulas(root: Path) -> list[Formula]:
             if mark is None or "{{" in rest:  # no mark, or a fence's f-string template
                 continue
             found.append(Formula(mark, rest.strip(), where))
+    return found
+
+
+def _rendered_html(path: Path) -> str:
+    """A page rendered with its fences run (markdown-exec), as the build renders it."""
+    import markdown
+    from markdown_exec import formatter, validator
+
+    fence = {
+        "name": "python",
+        "class": "python",
+        "validator": validator,
+        "format": formatter,
+    }
+    md = markdown.Markdown(
+        extensions=[
+            "pymdownx.superfences", "pymdownx.arithmatex", "tables", "admonition",
+            "pymdownx.details", "md_in_html", "attr_list", "footnotes",
+        ],
+        extension_configs={
+            "pymdownx.superfences": {"custom_fences": [fence]},
+            "pymdownx.arithmatex": {"generic": True},
+        },
+    )  # fmt: skip
+    return md.convert(path.read_text(encoding="utf-8"))
+
+
+def generated_formulas(root: Path) -> list[Formula]:
+    """The display formulas that a page's fences print (the source holds an f-string
+    template, ``{{`` and all): such a page is rendered with its fences run."""
+    root = Path(root)
+    written = {(f.mark.id, f.tex) for f in formulas(root, generated=False)}
+    found = []
+    for path in sorted((root / "docs").glob("*.md")):
+        templates = [
+            m for m in DISPLAY.finditer(path.read_text(encoding="utf-8"))
+            if "{{" in m.group(1)
+        ]  # fmt: skip
+        if not templates:
+            continue
+        name = path.relative_to(root).as_posix()
+        for match in FORMULA.finditer(_rendered_html(path)):
+            tex = html.unescape(match.group(2)).strip().removeprefix(r"\[")
+            mark, rest = parse_mark(tex.removesuffix(r"\]").strip(), name)
+            key = (mark.id, rest.strip()) if mark is not None else None
+            if key is None or key in written or match.group(1) != "div":
+                continue
+            written.add(key)
+            found.append(Formula(mark, rest.strip(), f"{name} (printed by a fence)"))
     return found
 
 
