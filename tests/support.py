@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import nnmath
+from nnmath_site.equations import Mark, Verification
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -163,8 +165,8 @@ def nav_titles():
 
 
 # The hooks of mkdocs.yml, which a fixture site names again (its paths are relative), but
-# for the equation marks (a fixture page's display equation has none: tests/test_equations.py
-# builds sites with that hook).
+# for the equation marks (a fixture page's display equation has none:
+# tests/equations/test_build.py builds sites with that hook).
 FIXTURE_HOOKS = [
     Path(hook).name for hook in mkdocs_config()["hooks"] if "equations" not in hook
 ]
@@ -585,3 +587,25 @@ def read_only(n):
     a = np.ones(n)
     a.flags.writeable = False
     return a
+
+
+# ---- the equations package (tests/equations/) --------------------------------------------
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (path under ``root`` -> text, dedented) under ``root``; return it."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def mark(ident, code=(), reason=None, where="page.md"):
+    """A page's ``% eq:`` mark: verified with ``code``, explanatory with ``reason``."""
+    return Mark(ident, tuple(code), reason, where)
+
+
+def verified_by(*ids, by="finite differences", test="tests/test_x.py::test_x"):
+    """A test's ``@pytest.mark.verifies(*ids, by=by)``."""
+    return Verification(test, ids, by, 1)
