@@ -1,8 +1,8 @@
-"""The formula as shown is run (nnmath_site/equations: tex, evaluate, contexts, run, site).
+"""The display formulas as shown run against their code (nnmath_site/equations: run, site).
 
-Every display formula of the pages and docstrings that is neither explanatory nor on
-the pending list is parsed (lark grammar), evaluated on random draws and compared with
-the code its mark names; errors planted in the TeX are caught.
+Every display formula of the pages, the docstrings and a page's fence output that is
+neither explanatory nor on the pending list is evaluated on random draws and compared
+with the code its mark names; errors planted in the TeX are caught.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from nnmath_site.equations.site import (
     check,
     formulas,
     generated_formulas,
-    inline_problems,
     pending,
     run_formula,
 )
-from nnmath_site.equations.tex import TexError, parse
 from tests.support import ROOT
 
 ITEMS = formulas(ROOT)
@@ -111,50 +109,6 @@ def test_a_definition_nothing_compares_fails():
         "x", r"u = \sigma(x), \qquad \sigma(x) = \sigma(x)", ("nnmath.sigmoid",)
     )
     assert any("defines `u`" in f for f in result.failures), result.failures
-
-
-def test_the_grammar_reads_rows_continuations_and_annotations():
-    rows = parse(
-        "\\begin{aligned}\nz &= w x + b \\\\\n&= 0.5 && (B, H) \\\\\nL &= 1\n\\end{aligned}"
-    )
-    assert [s.row for s in rows] == [1, 2, 3]
-    assert rows[1].continues and rows[1].annotation
-    with pytest.raises(TexError, match="cannot read"):
-        parse(r"x = \frac{1}")
-
-
-# ---- formulas in the prose and tables ----------------------------------------------------
-
-
-def test_every_inline_formula_runs_or_says_why_not():
-    assert inline_problems(ROOT) == []
-
-
-INLINE_PLANTS = [
-    # (page, the formula as written, a wrong version of it)
-    ("backprop.md", r"$dW = X^\top dZ$", r"$dW = dZ^\top X$"),
-    ("summary.md", r"$\tanh'(x) = 1 - \tanh^2 x$", r"$\tanh'(x) = 1 + \tanh^2 x$"),
-    ("summary.md", r"$L = \dfrac{1}{N}\sum_{i,j}", r"$L = \dfrac{1}{B}\sum_{i,j}"),
-    ("activations.md", r"$\sigma'(x) = \sigma(x)\,\sigma(-x)$",
-     r"$\sigma'(x) = \sigma(x)\,\sigma(x)$"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    "page, right, wrong", INLINE_PLANTS, ids=[p[0] for p in INLINE_PLANTS]
-)
-def test_an_error_planted_in_an_inline_formula_is_caught(tmp_path, page, right, wrong):
-    docs = tmp_path / "docs"
-    shutil.copytree(
-        ROOT / "docs", docs, ignore=shutil.ignore_patterns("hooks", "downloads")
-    )
-    shutil.copytree(ROOT / "nnmath", tmp_path / "nnmath")
-    text = (docs / page).read_text(encoding="utf-8")
-    assert text.count(right) >= 1, right
-    (docs / page).write_text(text.replace(right, wrong, 1), encoding="utf-8")
-    problems = inline_problems(tmp_path)
-    planted = " ".join(wrong.strip("$").split())
-    assert any(planted in problem and page in problem for problem in problems), problems
 
 
 def test_a_pending_formula_still_does_not_run():

@@ -1,0 +1,47 @@
+"""The formulas in the prose and tables (nnmath_site/equations/inline.py).
+
+Each runs in a context of its page, or is a value, arithmetic, or listed with its reason
+in inline.yml; an error planted in one is caught.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from nnmath_site.equations.site import (
+    inline_problems,
+)
+from tests.support import ROOT
+
+
+def test_every_inline_formula_runs_or_says_why_not():
+    assert inline_problems(ROOT) == []
+
+
+INLINE_PLANTS = [
+    # (page, the formula as written, a wrong version of it)
+    ("backprop.md", r"$dW = X^\top dZ$", r"$dW = dZ^\top X$"),
+    ("summary.md", r"$\tanh'(x) = 1 - \tanh^2 x$", r"$\tanh'(x) = 1 + \tanh^2 x$"),
+    ("summary.md", r"$L = \dfrac{1}{N}\sum_{i,j}", r"$L = \dfrac{1}{B}\sum_{i,j}"),
+    ("activations.md", r"$\sigma'(x) = \sigma(x)\,\sigma(-x)$",
+     r"$\sigma'(x) = \sigma(x)\,\sigma(x)$"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "page, right, wrong", INLINE_PLANTS, ids=[p[0] for p in INLINE_PLANTS]
+)
+def test_an_error_planted_in_an_inline_formula_is_caught(tmp_path, page, right, wrong):
+    docs = tmp_path / "docs"
+    shutil.copytree(
+        ROOT / "docs", docs, ignore=shutil.ignore_patterns("hooks", "downloads")
+    )
+    shutil.copytree(ROOT / "nnmath", tmp_path / "nnmath")
+    text = (docs / page).read_text(encoding="utf-8")
+    assert text.count(right) >= 1, right
+    (docs / page).write_text(text.replace(right, wrong, 1), encoding="utf-8")
+    problems = inline_problems(tmp_path)
+    planted = " ".join(wrong.strip("$").split())
+    assert any(planted in problem and page in problem for problem in problems), problems
