@@ -391,6 +391,17 @@ def run_equation(
     if not any(s.op and set(s.op) - {"→"} for s in statements):
         result.failures.append("states no relation to check (no `=`, `\\le`, ...)")
         return result
+    unknown = sorted(
+        {name for names in _names(statements) for name in names} - _known()
+    )
+    unknown = [name for name in unknown if not _defined_by_table(name)]
+    if unknown:
+        result.failures.append(
+            f"uses {', '.join(f'`{name}`' for name in unknown)}, which symbols.yml does "
+            "not define: add it to the table (the Notation page shows it) or write the "
+            "formula with the table's symbols"
+        )
+        return result
     functions = _functions()
     function_names = {name for _, name in functions.values()}
     chosen = contexts or code
@@ -453,6 +464,39 @@ def _axis_size_of(statement: Statement, name: str, env) -> int:
         except ValueError:
             continue
     raise FormulaError(f"`{statement.text}`: cannot tell how far the index {name} runs")
+
+
+@cache
+def _known() -> frozenset[str]:
+    from .evaluate import BUILTIN
+
+    return frozenset(set(symbol_table()) | set(BUILTIN) | INDICES | {"e"})
+
+
+def _defined_by_table(name: str) -> bool:
+    """Is a name the table's, written with what the notation adds to a symbol: a layer
+    number or a step (``W_1``, ``\\beta_1``, ``m_t``), a prime, a star (``j^*``), ``d``
+    for the gradient of the loss (``dW``), ``da/dz`` for a derivative?"""
+    table = _known()
+    if name in table:
+        return True
+    if "/" in name:
+        top, bottom = name.split("/", 1)
+        return (
+            top.startswith("d")
+            and bottom.startswith("d")
+            and all(_defined_by_table(part[1:]) for part in (top, bottom))
+        )
+    for stripped in (
+        name.removesuffix("'"),
+        name.removesuffix("^*"),
+        name.split("_")[0],
+    ):
+        if stripped != name and _defined_by_table(stripped):
+            return True
+    if name.startswith("d") and len(name) > 1 and _defined_by_table(name[1:]):
+        return True
+    return any(key.startswith(f"{name}_") for key in table)  # \beta of \beta_1
 
 
 def _names(statements):

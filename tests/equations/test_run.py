@@ -99,16 +99,19 @@ def test_the_unplanted_forms_pass():
         assert result.ok, result.failures
 
 
-def test_a_name_nobody_binds_is_named():
-    result = run_equation("x", r"\sigma(x) = \kappa", ("nnmath.sigmoid",))
-    assert not result.ok
+def test_a_symbol_the_table_does_not_define_is_named():
+    result = run_equation(
+        "x", r"\sigma(x) = \mathbf{q}", ("nnmath.sigmoid",), "page.md"
+    )
+    assert any(
+        "`\\mathbf{q}`, which symbols.yml does not define" in f for f in result.failures
+    )
 
 
 def test_a_definition_nothing_compares_fails():
-    result = run_equation(
-        "x", r"u = \sigma(x), \qquad \sigma(x) = \sigma(x)", ("nnmath.sigmoid",)
-    )
-    assert any("defines `u`" in f for f in result.failures), result.failures
+    tex = r"\hat{m} = \sigma(x), \qquad \sigma(x) = \sigma(x)"
+    result = run_equation("x", tex, ("nnmath.sigmoid",))
+    assert any("defines `\\hat{m}`" in f for f in result.failures), result.failures
 
 
 def test_a_pending_formula_still_does_not_run():
