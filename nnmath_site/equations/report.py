@@ -169,9 +169,12 @@ def _formula_text(run, definition: Mark) -> str:
     if not run.ok:
         return f"formula as shown <strong>disagrees</strong> with the code ({run.draws} draws)"
     size = "0" if run.largest == 0 else f"{_number(run.largest)}"
+    code = " and ".join(
+        f"<code>{html.escape(name.rsplit('.', 1)[-1])}</code>" for name in run.code
+    )
     return (
-        f"formula as shown = the code, max. rel. difference {size} "
-        f"({run.draws} draw{'s' if run.draws != 1 else ''})"
+        f"formula as shown = {code or 'the code'}, max. rel. difference {size} "
+        f"over {run.draws} draw{'s' if run.draws != 1 else ''}"
     )
 
 

@@ -382,7 +382,7 @@ def run_equation(
     ``contexts`` overrides where the formula is run (a restated formula runs where its
     mark says, by default in the contexts of the equation's code).
     """
-    result = Result(ident, where, tex, tuple(code))
+    result = Result(ident, where, tex, tuple(contexts or code))  # what it runs against
     try:
         statements = _merge(parse(tex))
     except TexError as error:

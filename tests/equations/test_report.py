@@ -161,3 +161,35 @@ def test_the_count_table_sorts_every_display_formula_by_what_runs_it():
         and definitions.get(mark.id, mark).status != "explanatory"
         for mark in marks
     )
+
+
+def test_the_line_says_what_running_the_formula_measured_and_ticks_only_after_pytest():
+    from nnmath_site.equations.run import run_equation
+
+    run = run_equation("s", r"\sigma(x) = \frac{1}{1 + e^{-x}}", ("nnmath.sigmoid",))
+    before = render_check(
+        mark("s"), mark("s", ["nnmath.sigmoid"]), summary_of({}),
+        anchor="eq-s", api_url="a", how_url="h", run=run,
+    )  # fmt: skip
+    assert "formula as shown = <code>sigmoid</code>, max. rel. difference" in before
+    assert f"over {run.draws} draws" in before and run.draws == 200
+    assert "✓" not in before and "checks run by pytest" in before
+    passed = summary_of(
+        {
+            "tests/test_x.py::test_grad": {
+                "ids": ["s"],
+                "outcome": "passed",
+                "values": [1e-9],
+            }
+        }
+    )
+    after = render_check(
+        mark("s"), mark("s", ["nnmath.sigmoid"]), passed,
+        anchor="eq-s", api_url="a", how_url="h", run=run,
+    )  # fmt: skip
+    assert "✓ verified" in after
+    pending = render_check(
+        mark("s"), mark("s", ["nnmath.sigmoid"]), passed,
+        anchor="eq-s", api_url="a", how_url="h", run="why",
+    )  # fmt: skip
+    assert "formula as shown not run yet" in pending
