@@ -102,23 +102,12 @@ def on_page_content(output, page, config, files):
     return output
 
 
-def _pending_reason(mark, src_uri: str, pending) -> str | None:
-    waiting = pending(ROOT)
-    if src_uri == "api.md":  # docstrings: listed by their module
-        return next(
-            (why for (file, ident), why in waiting.items()
-             if ident == mark.id and file.startswith("nnmath/")),
-            None,
-        )  # fmt: skip
-    return waiting.get((f"docs/{src_uri}", mark.id))
-
-
 def _run_formulas():
     """Run every formula that is not explanatory; fail the build on any failure."""
     # Imported here, not at the top: docs/hooks/fresh_package.py has every build import
     # nnmath and nnmath_site afresh (mkdocs serve), and the formulas run with that code.
     from nnmath_site.equations.run import run_equation
-    from nnmath_site.equations.site import inline_problems, pending
+    from nnmath_site.equations.site import inline_problems, waiting_reason
     from nnmath_site.equations.tex import save_cache
 
     failures = []
@@ -127,7 +116,7 @@ def _run_formulas():
             definition = _state["defined"].get(mark.id, (mark,))[0]
             if definition.status == "explanatory":
                 continue
-            why = _pending_reason(mark, src_uri, pending)
+            why = waiting_reason(f"docs/{src_uri}", mark.id, tex)
             if why is not None:
                 _state["runs"][(src_uri, anchor)] = why
                 continue

@@ -143,22 +143,27 @@ def _entry_of_bound(node: Node, env) -> bool:
     )
 
 
-def _decimals(node: Node) -> int:
-    """The most decimals of a number printed in the term (0: none printed)."""
-    found = 0
+def _rounding(node: Node) -> float:
+    """How much the numbers printed in a term may be off, relative to each: half a unit
+    in the last printed digit of each (0.6682: 5e-5 / 0.6682), added up; 0 when the
+    term prints no decimal number."""
+    found = 0.0
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, Node):
-            if item.kind == "num" and "." in item.args[1]:
-                found = max(found, len(item.args[1].split(".")[1]))
+            if item.kind == "num" and "." in item.args[1] and item.args[0]:
+                decimals = len(item.args[1].split(".")[1])
+                found += 0.5 * 10.0**-decimals / abs(item.args[0])
             stack.extend(a for a in item.args if isinstance(a, (Node, tuple)))
         elif isinstance(item, tuple):
             stack.extend(a for a in item if isinstance(a, (Node, tuple)))
     return found
 
 
-def _difference(a, b) -> float:
+def _difference(a, b, floor: float = 1.0) -> float:
+    """The largest difference, relative to the larger side (and to ``floor``: near 0 a
+    difference of rounding errors is not relative to anything)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape and a.size != b.size:
         raise FormulaError(f"the two sides have shapes {a.shape} and {b.shape}")
@@ -168,7 +173,7 @@ def _difference(a, b) -> float:
     scale = max(
         float(np.max(np.abs(b), initial=0)), float(np.max(np.abs(a), initial=0))
     )
-    return float(np.max(np.abs(a - b), initial=0)) / max(scale, 1.0)
+    return float(np.max(np.abs(a - b), initial=0)) / max(scale, floor)
 
 
 def _membership(value, space) -> bool:
@@ -307,15 +312,13 @@ class _Run:
         left, right = _point(left), _point(right)
         if isinstance(left, dict) or isinstance(right, dict):
             raise FormulaError(f"`{statement.text}`: a sequence is compared as a whole")
-        decimals = max(_decimals(left_node), _decimals(right_node))
+        rounding = _rounding(left_node) + _rounding(right_node)
         tolerance = TOLERANCE[op]
-        if decimals:
-            tolerance = max(
-                tolerance, 10.0 ** (-decimals)
-            )  # two half-units of rounding
-        difference = _difference(left, right)
+        if rounding:  # printed numbers: relative to themselves, twice their rounding
+            tolerance = max(tolerance, 2 * rounding)
+        difference = _difference(left, right, floor=1e-300 if rounding else 1.0)
         self.result.comparisons += 1
-        if not decimals:
+        if not rounding:
             self.result.largest = max(self.result.largest, difference)
         if not difference <= tolerance:
             self.fail(

@@ -106,13 +106,33 @@ def generated_formulas(root: Path) -> list[Formula]:
 
 
 @cache
-def pending(root: Path) -> dict[tuple[str, str], str]:
-    """(file, equation id) -> why the translator cannot run it yet."""
+def _pending_rows() -> tuple[dict, ...]:
     import yaml
 
     path = Path(__file__).with_name("pending.yml")
-    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return {(row["file"], row["id"]): row["why"] for row in rows}
+    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+
+
+def pending(root: Path) -> dict[tuple[str, str], str]:
+    """(file, equation id) -> why the translator cannot run it yet."""
+    return {(row["file"], row["id"]): row["why"] for row in _pending_rows()}
+
+
+def waiting_reason(file: str, ident: str, tex: str) -> str | None:
+    """Why this formula is not run yet, if pending.yml lists it *as written*: a listed
+    formula whose TeX changed runs again (and fails the check if it is wrong)."""
+    shown = " ".join(tex.split())
+    for row in _pending_rows():
+        matches_file = row["file"] == file or (
+            file == "docs/api.md" and row["file"].startswith("nnmath/")
+        )
+        if (
+            matches_file
+            and row["id"] == ident
+            and " ".join(row["tex"].split()) == shown
+        ):
+            return row["why"]
+    return None
 
 
 def _definitions(items: list[Formula]) -> dict[str, Mark]:
@@ -136,13 +156,12 @@ def check(root: Path, **options) -> tuple[list[Result], list[Formula]]:
     and the pending formulas."""
     items = formulas(root)
     definitions = _definitions(items)
-    waiting = pending(Path(root))
     results, skipped = [], []
     for formula in items:
         definition = definitions.get(formula.mark.id, formula.mark)
         if definition.status == "explanatory":
             continue
-        if (formula.where.split(":")[0], formula.mark.id) in waiting:
+        if waiting_reason(formula.where.split(":")[0], formula.mark.id, formula.tex):
             skipped.append(formula)
             continue
         results.append(run_formula(formula, definitions, **options))
