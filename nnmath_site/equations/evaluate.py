@@ -16,7 +16,7 @@ import numpy as np
 
 from .tex import Node
 
-__all__ = ["Unbound", "evaluate", "Distribution", "Interval"]
+__all__ = ["Unbound", "evaluate", "Distribution", "Interval", "shape_of"]
 
 
 class Unbound(LookupError):
@@ -268,6 +268,14 @@ def _eval(node: Node, scope: _Scope):
         return tuple(_eval(v, scope) for v in values) + (
             ("brackets", brackets, None if power is None else _eval(power, scope)),
         )
+    if kind == "shaped":
+        value = _eval(args[0], scope)
+        claimed = shape_of(args[1], scope)
+        if tuple(np.shape(value)) != claimed:
+            raise ValueError(
+                f"a value of shape {np.shape(value)} is labelled {claimed} under its brace"
+            )
+        return value
     if kind == "reals":
         power = None if args[0] is None else _eval(args[0], scope)
         return ("reals", power)
@@ -297,6 +305,39 @@ def _log_softmax(node: Node, scope: _Scope):
         return value
     return value[_indices(entry, scope)[0]] if np.ndim(value) == 1 else value[
         _indices(entry, scope)]  # fmt: skip
+
+
+def _factors(node: Node) -> list[Node]:
+    """``B \\times k`` (or ``B \\cdot k``) as its factors."""
+    if node.kind == "mul":
+        return _factors(node.args[0]) + _factors(node.args[1])
+    return [node]
+
+
+def _product_shape(left: tuple, right: tuple) -> tuple:
+    """The shape of a matrix product ``(a, b)(b, c) -> (a, c)``, if the inner sizes agree."""
+    if len(left) != 2 or len(right) != 2 or left[1] != right[0]:
+        raise ValueError(f"a {left} matrix times a {right} one has no product")
+    return (left[0], right[1])
+
+
+def shape_of(node: Node, scope_or_env) -> tuple:
+    """A shape as the pages write it: ``(B, H)``, ``B \\times H``, ``(H, B)(B, C)``, ``k``."""
+    scope = (
+        scope_or_env
+        if isinstance(scope_or_env, _Scope)
+        else _Scope(scope_or_env, set())
+    )
+    if node.kind == "tuple":
+        return tuple(int(_eval(v, scope)) for v in node.args[0])
+    if node.kind == "call":  # (H, B)(B, C): the second tuple reads as arguments
+        right = tuple(int(_eval(v, scope)) for v in node.args[1])
+        return _product_shape(shape_of(node.args[0], scope), right)
+    if node.kind == "juxt":
+        return _product_shape(
+            shape_of(node.args[0], scope), shape_of(node.args[1], scope)
+        )
+    return tuple(int(_eval(factor, scope)) for factor in _factors(node))
 
 
 def derivative_name(numerator: Node, denominator: Node) -> tuple[str, tuple | None]:
@@ -343,7 +384,7 @@ def _power(node: Node, scope: _Scope):
     value = _eval(base, scope)
     power = _eval(exponent, scope)
     if isinstance(value, tuple) and value and value[0] == "reals":  # \mathbb{R}^{n}
-        return ("reals", power)
+        return ("reals", shape_of(exponent, scope))
     if isinstance(value, tuple) and value and value[-1][0] == "brackets":  # [0, 1]^C
         return value[:-1] + (("brackets", value[-1][1], power),)
     if _is_function(value):  # \tanh^2 x

@@ -52,7 +52,21 @@ def inline_formulas(page_html: str) -> list[tuple[int, str]]:
 
 
 def _has_relation(statements) -> bool:
-    return any(set(s.op) - {"→"} for s in statements)
+    """A relation to check: ``=``, ``\\le``, ..., or a shape claim ``(n, B)(B, k) \\to
+    (n, k)``; ``n \\to m`` (a layer's widths) is no relation."""
+    return any(
+        set(s.op) - {"→"} or all(_is_shape(term) for term in s.terms)
+        for s in statements
+        if s.op
+    )
+
+
+def _is_shape(node: Node) -> bool:
+    if node.kind == "tuple":
+        return True
+    if node.kind == "call":  # (H, B)(B, C)
+        return _is_shape(node.args[0])
+    return node.kind == "juxt" and all(_is_shape(arg) for arg in node.args)
 
 
 def _is_name(node: Node) -> bool:
@@ -92,7 +106,8 @@ def run_inline(tex: str, contexts: list[tuple[str, ...]], where: str = "") -> In
     first (each a mark's code, or its context)."""
     item = Inline(tex)
     if not any(
-        op in tex for op in ("=", "<", ">", r"\le", r"\ge", r"\approx", r"\sim", r"\in")
+        op in tex
+        for op in ("=", "<", ">", r"\le", r"\ge", r"\approx", r"\sim", r"\in", r"\to")
     ):
         item.kind = "none"
         return item
@@ -166,7 +181,10 @@ def _bound_by(code: tuple[str, ...]) -> frozenset[str]:
 def _unbound_only(result: Result) -> bool:
     """Did the run stop only because a name is not bound in this context?"""
     return all(
-        "nothing binds" in failure or "never reads" in failure or "Error" in failure
+        "nothing binds" in failure
+        or "never reads" in failure
+        or "cannot tell how far" in failure
+        or "Error" in failure
         for failure in result.failures
     )
 

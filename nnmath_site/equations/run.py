@@ -30,7 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from .contexts import CONTEXTS, Draw
-from .evaluate import Distribution, Unbound, _axis_size, _Scope, compare_op, evaluate
+from .evaluate import (
+    Distribution,
+    Unbound,
+    _axis_size,
+    _Scope,
+    compare_op,
+    evaluate,
+    shape_of,
+)
 from .marks import _resolve
 from .tex import Node, Statement, TexError, parse
 
@@ -179,8 +187,10 @@ def _difference(a, b, floor: float = 1.0) -> float:
 def _membership(value, space) -> bool:
     if isinstance(space, tuple) and space and space[0] == "reals":
         value = np.asarray(value)
-        size_ok = space[1] is None and value.size == 1 or value.size == space[1]
-        return bool(np.all(np.isfinite(value))) and np.isrealobj(value) and size_ok
+        shape_ok = tuple(value.shape) == (
+            space[1] or ()
+        )  # R: a number, R^{n x k}: (n, k)
+        return bool(np.all(np.isfinite(value))) and np.isrealobj(value) and shape_ok
     if isinstance(space, tuple) and space and space[-1][0] == "brackets":
         low, high = space[0], space[1]
         brackets, power = space[-1][1], space[-1][2]
@@ -280,7 +290,19 @@ class _Run:
             start = 1
         for i in range(start, len(ops)):
             op = ops[i]
-            if op == "→":
+            if op == "→":  # (n, B)(B, k) \to (n, k): a shape claim; n \to m: no claim
+                if terms[i + 1].kind != "tuple":
+                    continue
+                scope = _Scope(env, used, later)  # the sizes it reads count as used
+                product, claimed = (
+                    shape_of(terms[i], scope),
+                    shape_of(terms[i + 1], scope),
+                )
+                self.result.comparisons += 1
+                if product != claimed:
+                    self.fail(
+                        statement, f"the product has shape {product}, not {claimed}"
+                    )
                 continue
             if op == "←":
                 name = _plain_name(terms[i])
@@ -304,9 +326,24 @@ class _Run:
                 self.result.comparisons += 1
             else:
                 raise FormulaError(f"`{statement.text}`: cannot check `{op}`")
-        # names read by a comparison count as compared, and a defined name counts as
-        # compared once a comparison read it
+        for (
+            claim
+        ) in statement.annotation:  # && (B, H): the shape of the row's left side
+            self.annotation(claim, evaluate(terms[0], env, used, later), statement, env)
         return used
+
+    def annotation(self, claim: Statement, value, statement: Statement, env):
+        shapes = [shape_of(term, env) for term in claim.terms]
+        self.result.comparisons += 1
+        if any(shape != shapes[0] for shape in shapes[1:] if claim.op[:1] == ("=",)):
+            self.fail(
+                statement, f"its shape annotation says {' = '.join(map(str, shapes))}"
+            )
+        if tuple(np.shape(value)) != shapes[-1]:
+            self.fail(
+                statement, f"the row's left side has shape {np.shape(value)}, its "
+                f"annotation says {shapes[-1]}"
+            )  # fmt: skip
 
     def compare(self, op, left, right, left_node, right_node, statement):
         left, right = _point(left), _point(right)
@@ -391,7 +428,7 @@ def run_equation(
     except TexError as error:
         result.failures.append(str(error))
         return result
-    if not any(s.op and set(s.op) - {"→"} for s in statements):
+    if not any(s.op for s in statements):
         result.failures.append("states no relation to check (no `=`, `\\le`, ...)")
         return result
     unknown = sorted(

@@ -121,9 +121,15 @@ class _Tree(Transformer):
                 statements.append(item)
             elif isinstance(item, list):
                 annotation = item
-        if statements:
-            statements[-1].annotation = annotation
-        return statements
+        # `&& (B, H)`: the shape of the row's left side; `&& (H, C), (C,)`: one shape per
+        # statement of the row; `&& W \in \mathbb{R}^{n \times H}`: a claim of its own
+        shapes = [claim for claim in annotation if claim.op[:1] != ("∈",)]
+        if len(shapes) > 1 and len(shapes) == len(statements):
+            for statement, claim in zip(statements, shapes, strict=True):
+                statement.annotation = [claim]
+        elif statements:
+            statements[-1].annotation = shapes
+        return statements + [claim for claim in annotation if claim.op[:1] == ("∈",)]
 
     @v_args(meta=True)
     def continued(self, meta, items):
@@ -335,6 +341,10 @@ class _Tree(Transformer):
 
     def underbrace(self, expr, _label):
         return expr
+
+    def shaped(self, expr, label):
+        """``\\underbrace{Z}_{B \\times k}``: the expression, with the shape it claims."""
+        return _node("shaped", expr, label)
 
     def reals(self, power=None):
         return _node("reals", power)

@@ -25,6 +25,7 @@ INLINE_PLANTS = [
     ("backprop.md", r"$dW = X^\top dZ$", r"$dW = dZ^\top X$"),
     ("summary.md", r"$\tanh'(x) = 1 - \tanh^2 x$", r"$\tanh'(x) = 1 + \tanh^2 x$"),
     ("summary.md", r"$L = \dfrac{1}{N}\sum_{i,j}", r"$L = \dfrac{1}{B}\sum_{i,j}"),
+    ("summary.md", r"$(n, B)(B, k) \to (n, k)$", r"$(n, B)(B, k) \to (k, n)$"),
     ("activations.md", r"$\sigma'(x) = \sigma(x)\,\sigma(-x)$",
      r"$\sigma'(x) = \sigma(x)\,\sigma(x)$"),
 ]  # fmt: skip

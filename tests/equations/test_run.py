@@ -185,3 +185,29 @@ def test_a_pending_formula_that_is_changed_runs_again():
 )
 def test_a_printed_number_is_held_to_its_own_digits(tex, holds):
     assert run_equation("printed", tex, (), draws=1).ok is holds
+
+
+SHAPE_PLANTS = [
+    # the shape column of an aligned row, with its product transposed
+    ("two-layer-backward",
+     "\\begin{aligned}\ndZ_2 &= \\tfrac{1}{B}(\\hat{Y} - Y) && (B, C) \\\\\n"
+     "dW_2 &= A_1^\\top dZ_2 && (B, H)(B, C) \\to (H, C) \\end{aligned}",
+     ("nnmath.Sequential.backward",)),
+    # a membership in R^{n x k} with the sizes swapped
+    ("dense-forward", r"Z = XW + \mathbf{b}, \qquad W \in \mathbb{R}^{k \times n}",
+     ("nnmath.linear",)),
+    # a brace labelled with the transposed shape
+    ("dense-forward", r"\underbrace{Z}_{k \times B} = X W + \mathbf{b}", ("nnmath.linear",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("ident, tex, code", SHAPE_PLANTS, ids=range(len(SHAPE_PLANTS)))
+def test_a_wrong_shape_in_a_formula_is_caught(ident, tex, code):
+    result = run_equation(ident, tex, code)
+    assert not result.ok, tex
+    right = (
+        tex.replace("(B, H)(B, C)", "(H, B)(B, C)")
+        .replace(r"{k \times n}", r"{n \times k}")
+        .replace(r"{k \times B}", r"{B \times k}")
+    )
+    assert run_equation(ident, right, code).ok, right
