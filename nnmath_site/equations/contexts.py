@@ -23,14 +23,19 @@ __all__ = ["CONTEXTS", "context"]
 CONTEXTS: dict[str, object] = {}
 
 
-def context(*names, draws: int = 20, covers=()):
+def context(*names, draws: int = 20, covers=(), constants=(), values_only=False):
     """Register a context for the code ``names``: ``fn(rng) -> {name: value}``.
 
     ``covers``: code the context also runs (a network's loss), which a formula run in
-    it exercises, though other formulas of that code run in a context of their own."""
+    it exercises, though other formulas of that code run in a context of their own.
+    ``constants``: names it binds to the code's fixed values (defaults, clips), against
+    which a value the prose gives (``\\beta_1 = 0.9``) is checked; ``values_only``: no
+    formula runs in it, only such values."""
 
     def register(fn):
         fn.draws = draws
+        fn.constants = frozenset(constants)
+        fn.values_only = values_only
         fn.names = names + tuple(covers)
         for name in names:
             CONTEXTS[name] = fn
@@ -278,7 +283,18 @@ def mse(rng):
     }  # fmt: skip
 
 
-@context("nnmath.cross_entropy", "nnmath.cross_entropy_gradient", draws=50)
+def _default(function, name):
+    import inspect
+
+    return inspect.signature(function).parameters[name].default
+
+
+@context(
+    "nnmath.cross_entropy",
+    "nnmath.cross_entropy_gradient",
+    draws=50,
+    constants=(r"\epsilon",),
+)
 def cross_entropy(rng):
     B, C = _sizes(rng, "B", "C")
     Y_hat = nnmath.softmax(rng.normal(size=(B, C)))
@@ -289,6 +305,7 @@ def cross_entropy(rng):
         r"d\hat{Y}": nnmath.cross_entropy_gradient(Y_hat, Y),
         r"\hat{\mathbf{y}}": y_hat, r"\hat{y}": y_hat, r"\mathbf{y}": y, "y": y,
         "L(y)": nnmath.cross_entropy(y_hat, y),
+        r"\epsilon": _default(nnmath.cross_entropy, "epsilon"),  # the clip
     }  # fmt: skip
 
 
@@ -532,3 +549,23 @@ def binary_cross_entropy(rng):
     z, y = rng.normal(scale=3.0, size=B), rng.uniform(size=B)
     return {"B": B, "z": z, "y": y,
             "dz": _solution("losses.binary_cross_entropy_gradient")(z, y)}  # fmt: skip
+
+
+@context(
+    "nnmath.Adam",
+    covers=("nnmath.Adam.step",),
+    draws=1,
+    values_only=True,
+    # the prose gives many learning rates (eta = 0.07 for a figure): only the names that
+    # mean Adam's defaults wherever they are given
+    constants=(r"\beta_1", r"\beta_2", r"\epsilon"),
+)
+def adam_defaults(rng):
+    """Adam's defaults, as its signature has them (the paper's); only values are checked
+    against them, no formula runs in this context."""
+    return {
+        r"\eta": _default(nnmath.Adam, "learning_rate"),
+        r"\beta_1": _default(nnmath.Adam, "beta1"),
+        r"\beta_2": _default(nnmath.Adam, "beta2"),
+        r"\epsilon": _default(nnmath.Adam, "epsilon"),
+    }

@@ -120,8 +120,7 @@ def run_inline(tex: str, contexts: list[tuple[str, ...]], where: str = "") -> In
         item.kind = "none"
         return item
     if all(_is_value(s) for s in statements if s.op):
-        item.kind = "value"
-        return item
+        return _value(item, statements, contexts, where)
     if not _names(statements) - {"e"}:
         item.kind = "arithmetic"
         item.result = run_equation("inline", tex, (), where, draws=1)
@@ -131,7 +130,7 @@ def run_inline(tex: str, contexts: list[tuple[str, ...]], where: str = "") -> In
                and s.terms[0].kind == "name"}  # fmt: skip
     needed = _names(statements) - _known_everywhere() - defined
     for code in [(), *contexts]:  # the symbol table's functions and draws alone first
-        if not needed <= _bound_by(code):
+        if not needed <= _bound_by(code) or _constants_only(code):
             continue
         result = run_equation("inline", tex, code, where, contexts=code, draws=5)
         if result.ok:
@@ -176,6 +175,44 @@ def _bound_by(code: tuple[str, ...]) -> frozenset[str]:
             # W_1 is read from W with subscript 1, \hat{m}_t from \hat{m}: bases too
             names |= {key.split("_")[0] for key in bound}
     return frozenset(names)
+
+
+def _value(item: Inline, statements, contexts, where: str) -> Inline:
+    """``\\beta_1 = 0.9``: checked against a context that binds the name to the code's
+    fixed value (a default, a clip); ``x = 40``, a choice of the prose, stays a value."""
+    from .contexts import CONTEXTS
+
+    names = {s.terms[0].args[0] if s.terms[0].kind == "name" else _joined(s.terms[0])
+             for s in statements if s.op}  # fmt: skip
+    failed = None
+    for code in [*contexts, *((name,) for name in CONTEXTS)]:
+        context = CONTEXTS.get(code[0]) if code else None
+        if context is None or not names <= context.constants:
+            continue
+        result = run_equation("inline", item.tex, code, where, contexts=code, draws=1)
+        if result.ok:
+            item.kind, item.result, item.contexts = "run", result, code
+            return item
+        failed = failed or (result, code)
+    if failed is not None:
+        item.kind, (item.result, item.contexts) = "disagrees", failed
+    else:
+        item.kind = "value"
+    return item
+
+
+def _constants_only(code: tuple[str, ...]) -> bool:
+    """A context of defaults only (Adam's): values are checked there, formulas are not."""
+    from .contexts import CONTEXTS
+
+    context = CONTEXTS.get(code[0]) if code else None
+    return context is not None and context.values_only
+
+
+def _joined(node: Node) -> str:
+    """``\\beta_1`` as the one name the table spells it."""
+    base, sub = node.args
+    return f"{base.args[0]}_{sub[1]}" if sub[0] in ("digits", "text") else base.args[0]
 
 
 def _unbound_only(result: Result) -> bool:

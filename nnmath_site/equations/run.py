@@ -151,22 +151,47 @@ def _entry_of_bound(node: Node, env) -> bool:
     )
 
 
-def _rounding(node: Node) -> float:
-    """How much the numbers printed in a term may be off, relative to each: half a unit
-    in the last printed digit of each (0.6682: 5e-5 / 0.6682), added up; 0 when the
-    term prints no decimal number."""
-    found = 0.0
+def _printed(node) -> list[Node]:
+    """The decimal numbers printed in a term (0.6682, the 9.5 of 9.5 x 10^-7)."""
+    found = []
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, Node):
-            if item.kind == "num" and "." in item.args[1] and item.args[0]:
-                decimals = len(item.args[1].split(".")[1])
-                found += 0.5 * 10.0**-decimals / abs(item.args[0])
+            if item.kind == "num" and "." in item.args[1]:
+                found.append(item)
             stack.extend(a for a in item.args if isinstance(a, (Node, tuple)))
         elif isinstance(item, tuple):
             stack.extend(a for a in item if isinstance(a, (Node, tuple)))
     return found
+
+
+def _replaced(node, old: Node, new: Node):
+    """The tree with the one node ``old`` (by identity) replaced by ``new``."""
+    if node is old:
+        return new
+    if isinstance(node, Node):
+        return Node(node.kind, tuple(_replaced(a, old, new) for a in node.args))
+    if isinstance(node, tuple):
+        return tuple(_replaced(a, old, new) for a in node)
+    return node
+
+
+def _rounding(node: Node, env) -> float:
+    """How far a term's value may be off because its printed numbers are rounded: each
+    number moved by half a unit in its last digit, the changes of the value added up
+    (first order: a difference 0.5692 - 1 amplifies the rounding of 0.5692)."""
+    numbers = _printed(node)
+    if not numbers:
+        return 0.0
+    value = np.asarray(evaluate(node, env), dtype=float)
+    bound = 0.0
+    for number in numbers:
+        half = 0.5 * 10.0 ** -len(number.args[1].split(".")[1])
+        moved = Node("num", (number.args[0] + half, number.args[1]))
+        shifted = np.asarray(evaluate(_replaced(node, number, moved), env), dtype=float)
+        bound += float(np.max(np.abs(shifted - value), initial=0))
+    return bound
 
 
 def _difference(a, b, floor: float = 1.0) -> float:
@@ -309,12 +334,12 @@ class _Run:
                 before = evaluate(terms[i + 1], env, used, later)
                 after = env[f"{name}←"]
                 used.add(name)
-                self.compare("=", after, before, terms[i], terms[i + 1], statement)
+                self.compare("=", after, before, terms[i], terms[i + 1], statement, env)
                 continue
             left = evaluate(terms[i], env, used, later)
             right = evaluate(terms[i + 1], env, used, later)
             if op in ("=", "≈"):
-                self.compare(op, left, right, terms[i], terms[i + 1], statement)
+                self.compare(op, left, right, terms[i], terms[i + 1], statement, env)
             elif op == "~":
                 self.distribution(left, right, statement)
             elif op == "∈":
@@ -345,18 +370,29 @@ class _Run:
                 f"annotation says {shapes[-1]}"
             )  # fmt: skip
 
-    def compare(self, op, left, right, left_node, right_node, statement):
+    def compare(self, op, left, right, left_node, right_node, statement, env):
         left, right = _point(left), _point(right)
         if isinstance(left, dict) or isinstance(right, dict):
             raise FormulaError(f"`{statement.text}`: a sequence is compared as a whole")
-        rounding = _rounding(left_node) + _rounding(right_node)
-        tolerance = TOLERANCE[op]
-        if rounding:  # printed numbers: relative to themselves, twice their rounding
-            tolerance = max(tolerance, 2 * rounding)
-        difference = _difference(left, right, floor=1e-300 if rounding else 1.0)
         self.result.comparisons += 1
-        if not rounding:
-            self.result.largest = max(self.result.largest, difference)
+        rounding = _rounding(left_node, env) + _rounding(right_node, env)
+        if rounding:  # printed numbers: the sides may differ by their rounding, no more
+            difference = _difference(left, right, floor=1e-300) * max(
+                float(np.max(np.abs(np.asarray(left, dtype=float)), initial=0)),
+                float(np.max(np.abs(np.asarray(right, dtype=float)), initial=0)),
+            )
+            if not difference <= rounding * (1 + 1e-9) + 1e-300:
+                self.fail(
+                    statement,
+                    f"the sides differ by {difference:.3g}, more than the rounding of "
+                    f"its printed numbers ({rounding:.2g})",
+                )
+            return
+        tolerance = TOLERANCE[op]
+        # a number written out (10^{-15}) is compared relative to itself, however small
+        written = not left_node.names() or not right_node.names()
+        difference = _difference(left, right, floor=1e-300 if written else 1.0)
+        self.result.largest = max(self.result.largest, difference)
         if not difference <= tolerance:
             self.fail(
                 statement,

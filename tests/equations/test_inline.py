@@ -32,17 +32,40 @@ INLINE_PLANTS = [
 
 
 @pytest.mark.parametrize(
-    "page, right, wrong", INLINE_PLANTS, ids=[p[0] for p in INLINE_PLANTS]
+    "doc, right, wrong", INLINE_PLANTS, ids=[p[0] for p in INLINE_PLANTS]
 )
-def test_an_error_planted_in_an_inline_formula_is_caught(tmp_path, page, right, wrong):
+def test_an_error_planted_in_an_inline_formula_is_caught(tmp_path, doc, right, wrong):
     docs = tmp_path / "docs"
     shutil.copytree(
         ROOT / "docs", docs, ignore=shutil.ignore_patterns("hooks", "downloads")
     )
     shutil.copytree(ROOT / "nnmath", tmp_path / "nnmath")
-    text = (docs / page).read_text(encoding="utf-8")
+    text = (docs / doc).read_text(encoding="utf-8")
     assert text.count(right) >= 1, right
-    (docs / page).write_text(text.replace(right, wrong, 1), encoding="utf-8")
+    (docs / doc).write_text(text.replace(right, wrong, 1), encoding="utf-8")
     problems = inline_problems(tmp_path)
     planted = " ".join(wrong.strip("$").split())
-    assert any(planted in problem and page in problem for problem in problems), problems
+    assert any(planted in problem and doc in problem for problem in problems), problems
+
+
+VALUE_PLANTS = [
+    # a default of the code, given in the prose: checked against the code's signature
+    ("summary.md", r"$\beta_2 = 0.999$", r"$\beta_2 = 0.99$"),
+    ("optimizers.md", r"$\beta_1 = 0.9$", r"$\beta_1 = 0.8$"),
+    ("losses.md", r"$\epsilon = 10^{-15}$", r"$\epsilon = 10^{-12}$"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "doc, right, wrong", VALUE_PLANTS, ids=[p[0] for p in VALUE_PLANTS]
+)
+def test_a_default_given_wrongly_in_the_prose_is_caught(tmp_path, doc, right, wrong):
+    docs = tmp_path / "docs"
+    shutil.copytree(
+        ROOT / "docs", docs, ignore=shutil.ignore_patterns("hooks", "downloads")
+    )
+    shutil.copytree(ROOT / "nnmath", tmp_path / "nnmath")
+    text = (docs / doc).read_text(encoding="utf-8")
+    assert right in text, right
+    (docs / doc).write_text(text.replace(right, wrong), encoding="utf-8")
+    assert any(wrong.strip("$") in problem for problem in inline_problems(tmp_path))
