@@ -31,21 +31,26 @@ INLINE_PLANTS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "doc, right, wrong", INLINE_PLANTS, ids=[p[0] for p in INLINE_PLANTS]
-)
-def test_an_error_planted_in_an_inline_formula_is_caught(tmp_path, doc, right, wrong):
+def planted(tmp_path, doc: str, right: str, wrong: str) -> list[str]:
+    """The inline problems of a copy of the pages with ``right`` replaced by ``wrong``."""
     docs = tmp_path / "docs"
     shutil.copytree(
         ROOT / "docs", docs, ignore=shutil.ignore_patterns("hooks", "downloads")
     )
     shutil.copytree(ROOT / "nnmath", tmp_path / "nnmath")
     text = (docs / doc).read_text(encoding="utf-8")
-    assert text.count(right) >= 1, right
+    assert right in text, right
     (docs / doc).write_text(text.replace(right, wrong, 1), encoding="utf-8")
-    problems = inline_problems(tmp_path)
-    planted = " ".join(wrong.strip("$").split())
-    assert any(planted in problem and doc in problem for problem in problems), problems
+    return inline_problems(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "doc, right, wrong", INLINE_PLANTS, ids=[p[0] for p in INLINE_PLANTS]
+)
+def test_an_error_planted_in_an_inline_formula_is_caught(tmp_path, doc, right, wrong):
+    problems = planted(tmp_path, doc, right, wrong)
+    shown = " ".join(wrong.strip("$").split())
+    assert any(shown in problem and doc in problem for problem in problems), problems
 
 
 VALUE_PLANTS = [
@@ -60,12 +65,5 @@ VALUE_PLANTS = [
     "doc, right, wrong", VALUE_PLANTS, ids=[p[0] for p in VALUE_PLANTS]
 )
 def test_a_default_given_wrongly_in_the_prose_is_caught(tmp_path, doc, right, wrong):
-    docs = tmp_path / "docs"
-    shutil.copytree(
-        ROOT / "docs", docs, ignore=shutil.ignore_patterns("hooks", "downloads")
-    )
-    shutil.copytree(ROOT / "nnmath", tmp_path / "nnmath")
-    text = (docs / doc).read_text(encoding="utf-8")
-    assert right in text, right
-    (docs / doc).write_text(text.replace(right, wrong), encoding="utf-8")
-    assert any(wrong.strip("$") in problem for problem in inline_problems(tmp_path))
+    problems = planted(tmp_path, doc, right, wrong)
+    assert any(wrong.strip("$") in problem and doc in problem for problem in problems)
