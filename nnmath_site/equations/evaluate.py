@@ -169,6 +169,14 @@ def _subscript_name(node: Node, scope: _Scope) -> str | None:
     return None
 
 
+def _letter(node: Node) -> str | None:
+    """The one index letter of ``h_i``, or None."""
+    sub = node.args[1]
+    if isinstance(sub, tuple) and len(sub) == 1 and isinstance(sub[0], Node):
+        return _name_of(sub[0])
+    return None
+
+
 def _indices(sub, scope: _Scope) -> tuple:
     if sub[0] == "digits":
         return tuple(int(d) for d in sub[1])
@@ -232,7 +240,14 @@ def _eval(node: Node, scope: _Scope):
     if kind == "index":
         name = _subscript_name(node, scope)
         if name is not None:
-            return scope.lookup(name)
+            value = scope.lookup(name)
+            if isinstance(value, dict) and name.endswith(f"_{_letter(node)}"):
+                # h_i, defined entry by entry (h_i = h max(1, |x_i|)): entry i
+                key = int(scope.lookup(_letter(node)))
+                if key not in value:
+                    raise Unbound(name)
+                return value[key]
+            return value
         base = _eval(args[0], scope)
         key = _indices(args[1], scope)
         if isinstance(base, dict):

@@ -142,6 +142,29 @@ def _point(value):
     return value
 
 
+def _per_entry(statement: Statement, env, defining: bool = False) -> str | None:
+    """``h_i = ...`` where ``h`` is a bound number: the name ``h_i`` it defines entry by
+    entry (with ``defining``: once the empty table of entries exists)."""
+    if statement.op[:1] != ("=",):
+        return None
+    node = statement.terms[0]
+    if node.kind != "index" or node.args[0].kind != "name":
+        return None
+    sub = node.args[1]
+    if not (isinstance(sub, tuple) and len(sub) == 1 and isinstance(sub[0], Node)):
+        return None
+    if sub[0].kind != "name" or sub[0].args[0] not in INDICES:
+        return None
+    base = node.args[0].args[0]
+    joined = f"{base}_{sub[0].args[0]}"
+    if defining:
+        return joined if isinstance(env.get(joined), dict) else None
+    bound = env.get(base)
+    if bound is None or isinstance(bound, dict) or np.ndim(bound) != 0 or joined in env:
+        return None
+    return joined
+
+
 def _entry_of_bound(node: Node, env) -> bool:
     """``v_0`` where ``v`` is bound: an entry to compare, not a name to define."""
     return (
@@ -237,6 +260,10 @@ class _Run:
 
     def draw(self, rng):
         env, provenance = self.make_env(rng)
+        for s in self.statements:  # h_i = h max(1, |x_i|): h_i defined entry by entry
+            joined = _per_entry(s, env)
+            if joined is not None:
+                env[joined] = {}
         definable = {
             _plain_name(s.terms[0])
             for s in self.statements
@@ -304,7 +331,15 @@ class _Run:
             return used
         start = 0
         first = _plain_name(terms[0])
-        if ops[0] == "=" and first in definable and first not in env:
+        joined = _per_entry(statement, env, defining=True)
+        if joined is not None:  # one entry of h_i, for the index bound now
+            letter = terms[0].args[1][0].args[0]
+            if letter not in env:
+                raise Unbound(letter)
+            env[joined][int(env[letter])] = evaluate(terms[1], env, used, later)
+            defined[joined] = statement.text
+            start = 1
+        elif ops[0] == "=" and first in definable and first not in env:
             value = evaluate(terms[1], env, used, later)
             if terms[0].kind == "index" and first == terms[0].args[0].args[0]:
                 key = evaluate(terms[0].args[1][0], env, used, later)

@@ -161,15 +161,25 @@ def test_an_error_planted_in_a_fences_formula_is_caught(tmp_path, right, wrong):
 
 
 def test_a_pending_formula_that_is_changed_runs_again():
+    (row,) = [f for f in ITEMS if f.mark.id == "minibatch-unbiased"]
+    assert waiting_reason("docs/optimizers.md", "minibatch-unbiased", row.tex)
+    changed = row.tex.replace(r"\frac{1}{B} \sum_{i", r"\frac{1}{N} \sum_{i")
+    assert changed != row.tex
+    assert waiting_reason("docs/optimizers.md", "minibatch-unbiased", changed) is None
+
+
+def test_a_step_defined_entry_by_entry_runs_and_its_factor_2_is_checked():
     (row,) = [
         f
         for f in ITEMS
         if f.mark.id == "central-difference" and "gradcheck.py" in f.where
     ]
-    assert waiting_reason("nnmath/gradcheck.py", "central-difference", row.tex)
-    changed = row.tex.replace("{2 h_i}", "{h_i}")
-    assert changed != row.tex
-    assert waiting_reason("nnmath/gradcheck.py", "central-difference", changed) is None
+    code = ("nnmath.numerical_gradient",)
+    assert run_equation("central-difference", row.tex, code).ok
+    planted = row.tex.replace("{2 h_i}", "{h_i}")
+    assert (
+        planted != row.tex and not run_equation("central-difference", planted, code).ok
+    )
 
 
 @pytest.mark.parametrize(
