@@ -114,8 +114,8 @@ def _run_formulas():
     for src_uri, items in _state["formulas"].items():
         for mark, tex, anchor in items:
             definition = _state["defined"].get(mark.id, (mark,))[0]
-            if definition.status == "explanatory":
-                continue
+            if definition.status in ("explanatory", "restated"):
+                continue  # restated with no definition seen: on_post_build names it
             why = waiting_reason(f"docs/{src_uri}", mark.id, tex)
             if why is not None:
                 _state["runs"][(src_uri, anchor)] = why

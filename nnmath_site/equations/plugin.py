@@ -40,6 +40,7 @@ def pytest_configure(config):
         f"(eq:<id> lines), by one of: {', '.join(KINDS)}",
     )
     _state["items"], _state["results"] = {}, {}
+    _state["skipped_modules"] = set()
 
 
 def _marks(item) -> tuple[tuple[str, ...], str] | None:
@@ -130,6 +131,25 @@ def _whole_suite(config) -> bool:
     return all(any(path == g or g in path.parents for g in given) for path in testpaths)
 
 
+def pytest_collectreport(report):
+    """A test module skipped as a whole (PyTorch missing): its verifying tests were
+    skipped, not lost; the run says why, and the page says they were skipped."""
+    if report.skipped and report.nodeid.endswith(".py"):
+        _state.setdefault("skipped_modules", set()).add(report.nodeid)
+
+
+def _skipped_as_modules(verifications, results) -> None:
+    """Record the verifying tests of skipped modules as skipped (build/verification.json)."""
+    modules = _state.get("skipped_modules", set())
+    for verification in verifications:
+        if (
+            verification.test.split("::", 1)[0] in modules
+            and verification.test not in results
+        ):
+            _state["items"][verification.test] = (verification.ids, verification.by)
+            results[verification.test] = {"outcome": "skipped", "values": []}
+
+
 def _unrun(config, results) -> list[str]:
     """On a run of the whole suite: verified equations and marked tests with no run."""
     root = Path(config.rootpath)
@@ -139,6 +159,7 @@ def _unrun(config, results) -> list[str]:
     except MarkError as error:
         return [str(error)]
     found = []
+    _skipped_as_modules(verifications, results)
     ran = {nodeid.split("[", 1)[0] for nodeid in results}
     passed_ids = {
         ident

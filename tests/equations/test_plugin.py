@@ -213,3 +213,26 @@ def test_on_a_copy_editing_an_equations_mark_away_fails_pytest(project_copy, tmp
         rf"|eq:{ident} is stated again, but no equation is marked",
         result.stdout,
     )
+
+
+def test_a_module_skipped_for_a_missing_tool_is_skipped_not_lost(tmp_path):
+    """Issue 20: without PyTorch the cross-check module skips; the run stays green and
+    the page says the check was skipped, while the equation's other check passed."""
+    project = {
+        **PROJECT,
+        "tests/test_torch.py": """
+            import pytest
+
+            pytest.importorskip("a_module_nobody_installed", reason="needs the tool")
+
+            @pytest.mark.verifies("s", by="PyTorch")
+            def test_s_against_the_tool(measured):
+                measured(0.0)
+            """,
+    }
+    root = write(tmp_path, project)
+    code, log = run_pytest(root, "-rs")
+    assert code == 0, log
+    assert "needs the tool" in log and "never ran" not in log
+    tests = json.loads((root / "build/verification.json").read_text())["tests"]
+    assert tests["tests/test_torch.py::test_s_against_the_tool"]["outcome"] == "skipped"
