@@ -139,8 +139,9 @@ def visits(browser, browser_context_args, site, results):
     axe = Axe()
     seen: dict[str, PageVisit] = {}
 
-    def visit(title: str, path: str) -> PageVisit:
-        if path in seen:
+    def visit(title: str, path: str, again: bool = False) -> PageVisit:
+        """The page's record; ``again``: load it once more, in a new context."""
+        if path in seen and not again:
             return seen[path]
         record = PageVisit(title, path)
         context = browser.new_context(**browser_context_args)
@@ -171,7 +172,7 @@ def visits(browser, browser_context_args, site, results):
         record.requests = [url.removeprefix(site.base) for url in traffic.requests]
         record.network_problems = traffic.problems()
         context.close()
-        seen[path] = record
+        seen.setdefault(path, record)
         return record
 
     yield visit
