@@ -16,7 +16,7 @@ import numpy as np
 
 from .tex import Node
 
-__all__ = ["Unbound", "evaluate", "Distribution", "Interval", "shape_of"]
+__all__ = ["Unbound", "evaluate", "Distribution", "shape_of"]
 
 
 class Unbound(LookupError):
@@ -35,22 +35,6 @@ class Distribution:
 
     def __repr__(self):
         return f"{self.family}({self.first}, {self.second})"
-
-
-class Interval:
-    """``[lo, hi]``, ``(lo, hi]``, ...; ``power`` for ``[0, 1]^C``."""
-
-    def __init__(self, low, high, brackets: str, power=None):
-        self.low, self.high, self.brackets, self.power = low, high, brackets, power
-
-    def contains(self, value) -> bool:
-        value = np.asarray(value)
-        low_ok = value >= self.low if self.brackets[0] == "[" else value > self.low
-        high_ok = value <= self.high if self.brackets[1] == "]" else value < self.high
-        inside = bool(np.all(low_ok & high_ok))
-        if self.power is not None and np.ndim(value) and value.shape[-1] != self.power:
-            return False
-        return inside
 
 
 class _Ones:

@@ -22,7 +22,7 @@ from functools import cache
 
 from nnmath_site.math import FORMULA
 
-from .run import FormulaError, Result, run_equation
+from .run import Result, run_equation
 from .tex import Node, TexError, parse
 
 __all__ = ["Inline", "inline_formulas", "run_inline", "KINDS"]
@@ -224,6 +224,3 @@ def _unbound_only(result: Result) -> bool:
         or "Error" in failure
         for failure in result.failures
     )
-
-
-_ = (Node, FormulaError)

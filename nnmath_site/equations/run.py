@@ -20,8 +20,6 @@ computed, or call it. :func:`run_equation` returns a :class:`Result`.
 
 from __future__ import annotations
 
-import math
-import re
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
@@ -614,15 +612,3 @@ def _names(statements):
     for statement in statements:
         for term in statement.terms:
             yield term.names()
-
-
-def number_text(value: float) -> str:
-    if value == 0:
-        return "0"
-    if 0.01 <= abs(value) < 1000:
-        return f"{value:.3g}"
-    mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-_ = (math, re)

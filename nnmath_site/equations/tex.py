@@ -330,8 +330,6 @@ class _Tree(Transformer):
     def tuple(self, left, *items):
         items = list(items)
         power = None
-        if isinstance(items[-1], Node) and not isinstance(items[-2], Token):
-            pass
         right = next(i for i in items if isinstance(i, Token) and i.type == "IRIGHT")
         position = items.index(right)
         values = tuple(i for i in items[:position] if isinstance(i, Node))
