@@ -99,30 +99,20 @@ def _mark(match: re.Match, where: str) -> Mark:
         )
     if not rest:
         return Mark(ident, where=where)
-    if rest.startswith("context:"):
-        names = tuple(re.split(r"[\s,]+", rest[8:].strip()))
-        if names == ("",) or not all(_NAME.match(name) for name in names):
-            raise MarkError(
-                f"{where}: `% eq:{ident} {rest}`: `context:` is followed by the code whose "
-                "values the restated formula is run with, e.g. `context: nnmath.mlp`"
-            )
-        return Mark(ident, where=where, context=names)
     context = ()
-    if rest.startswith("code:") and " context:" in rest:
-        rest, _, where_run = rest.partition(" context:")
-        context = tuple(re.split(r"[\s,]+", where_run.strip()))
-        if context == ("",) or not all(_NAME.match(name) for name in context):
-            raise MarkError(
-                f"{where}: `% eq:{ident}`: `context:` is followed by the code whose values "
-                "the formula is run with, e.g. `context: nnmath_site.by_hand.network_pass`"
-            )
+    explains = rest.startswith("explanatory:")  # its reason may say anything
+    if not explains and (rest.startswith("context:") or " context:" in rest):
+        rest, _, where_run = rest.partition("context:")
+        rest = rest.strip()
+        context = _code_names(where_run, f"{where}: `% eq:{ident}`: `context:` is followed "
+                              "by the code whose values the formula is run with, e.g. "
+                              "`context: nnmath_site.by_hand.network_pass`")  # fmt: skip
+        if not rest:  # restated, run with that code's values
+            return Mark(ident, where=where, context=context)
     if rest.startswith("code:"):
-        names = tuple(re.split(r"[\s,]+", rest[5:].strip()))
-        if names == ("",) or not all(_NAME.match(name) for name in names):
-            raise MarkError(
-                f"{where}: `% eq:{ident} {rest}`: `code:` is followed by the names "
-                "that compute the equation, e.g. `code: nnmath.sigmoid nnmath.relu`"
-            )
+        names = _code_names(rest[5:], f"{where}: `% eq:{ident} {rest}`: `code:` is "
+                            "followed by the names that compute the equation, e.g. "
+                            "`code: nnmath.sigmoid nnmath.relu`")  # fmt: skip
         return Mark(ident, code=names, where=where, context=context)
     if rest.startswith("explanatory:") and rest[12:].strip():
         return Mark(ident, reason=rest[12:].strip(), where=where)
@@ -130,6 +120,14 @@ def _mark(match: re.Match, where: str) -> Mark:
         f"{where}: `% eq:{ident} {rest}`: after the name comes `code: <names>`, "
         "`explanatory: <why nothing checks it>`, or nothing (stated again)"
     )
+
+
+def _code_names(text: str, message: str) -> tuple[str, ...]:
+    """The dotted names after ``code:`` or ``context:``; MarkError with ``message``."""
+    names = tuple(re.split(r"[\s,]+", text.strip()))
+    if names == ("",) or not all(_NAME.match(name) for name in names):
+        raise MarkError(message)
+    return names
 
 
 def parse_mark(tex: str, where: str = "") -> tuple[Mark | None, str]:
