@@ -46,6 +46,8 @@ from pathlib import Path
 
 import griffe
 
+from nnmath_site.exec_cache import uses
+
 from . import ROOT
 
 __all__ = ["ListingError", "listing", "source"]
@@ -114,6 +116,12 @@ def _listing(names):
 
 def _find(name):
     """Return ``(griffe object, title, API identifier or None)`` for one name."""
+    obj, title, identifier = _find_object(name)
+    uses(obj.filepath)  # the build's cache: this listing depends on that file
+    return obj, title, identifier
+
+
+def _find_object(name):
     path, colon, qualname = name.partition(":")
     if path.endswith(".py"):
         module = _file_module(path)

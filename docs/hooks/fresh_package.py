@@ -13,6 +13,9 @@ from __future__ import annotations
 import sys
 
 PACKAGES = ("nnmath", "nnmath_site")
+#: The build's execution cache is machinery, not what the pages show: it keeps its state
+#: from one build to the next (docs/hooks/exec_cache.py).
+KEEP = ("nnmath_site.exec_cache",)
 
 
 def on_pre_build(config, **kwargs):
@@ -20,7 +23,8 @@ def on_pre_build(config, **kwargs):
     stale = [
         n
         for n in sys.modules
-        if n in PACKAGES or n.startswith(tuple(p + "." for p in PACKAGES))
+        if (n in PACKAGES or n.startswith(tuple(p + "." for p in PACKAGES)))
+        and n not in KEEP
     ]
     for name in stale:
         del sys.modules[name]

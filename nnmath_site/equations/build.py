@@ -106,9 +106,12 @@ def _run_formulas():
     """Run every formula that is not explanatory; fail the build on any failure."""
     # Imported here, not at the top: docs/hooks/fresh_package.py has every build import
     # nnmath and nnmath_site afresh (mkdocs serve), and the formulas run with that code.
+    from functools import partial
+
     from nnmath_site.equations.run import run_equation
     from nnmath_site.equations.site import inline_problems, waiting_reason
     from nnmath_site.equations.tex import save_cache
+    from nnmath_site.exec_cache import memo
 
     failures = []
     for src_uri, items in _state["formulas"].items():
@@ -120,8 +123,18 @@ def _run_formulas():
             if why is not None:
                 _state["runs"][(src_uri, anchor)] = why
                 continue
-            result = run_equation(
-                mark.id, tex, definition.code, src_uri, contexts=mark.context
+            # replayed from build/exec-cache/ when the formula and the code it ran are unchanged
+            result = memo(
+                "formula",
+                [mark.id, tex, definition.code, src_uri, mark.context],
+                partial(
+                    run_equation,
+                    mark.id,
+                    tex,
+                    definition.code,
+                    src_uri,
+                    contexts=mark.context,
+                ),  # fmt: skip
             )
             _state["runs"][(src_uri, anchor)] = result
             failures += [
@@ -129,7 +142,7 @@ def _run_formulas():
                 for failure in result.failures
             ]
     # the formulas in the prose and tables, read from the pages' sources
-    failures += inline_problems(ROOT)
+    failures += inline_problems(ROOT, run=memo)
     save_cache()
     if failures:
         listed = "\n".join(f"  {failure}" for failure in failures)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nnmath_site.exec_cache import uses
+
 from .contexts import CONTEXTS, Draw
 from .evaluate import (
     Distribution,
@@ -67,13 +69,21 @@ class Result:
         return not self.failures
 
 
-@cache
+SYMBOLS = Path(__file__).with_name("symbols.yml")
+
+
 def symbol_table() -> dict[str, dict]:
     """symbols.yml, by name."""
+    uses(SYMBOLS)  # read once per build: each cached check that uses it depends on it
+    return _symbol_table()
+
+
+@cache
+def _symbol_table() -> dict[str, dict]:
     import yaml
 
-    path = Path(__file__).with_name("symbols.yml")
-    return {row["tex"]: row for row in yaml.safe_load(path.read_text(encoding="utf-8"))}
+    rows = yaml.safe_load(SYMBOLS.read_text(encoding="utf-8"))
+    return {row["tex"]: row for row in rows}
 
 
 def _functions() -> dict[str, tuple[object, str]]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
+from nnmath_site.exec_cache import uses
 from nnmath_site.math import FORMULA
 
 from .contexts import CONTEXTS
@@ -105,12 +106,20 @@ def generated_formulas(root: Path) -> list[Formula]:
     return found
 
 
-@cache
+PENDING = Path(__file__).with_name("pending.yml")
+INLINE = Path(__file__).with_name("inline.yml")
+
+
 def _pending_rows() -> tuple[dict, ...]:
+    uses(PENDING)  # read once per build: each cached check that uses it depends on it
+    return _pending_rows_read()
+
+
+@cache
+def _pending_rows_read() -> tuple[dict, ...]:
     import yaml
 
-    path = Path(__file__).with_name("pending.yml")
-    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return tuple(yaml.safe_load(PENDING.read_text(encoding="utf-8")) or [])
 
 
 def pending(root: Path) -> dict[tuple[str, str], str]:
@@ -204,41 +213,63 @@ def page_contexts(marks: list[tuple[int, Mark]], definitions: dict[str, Mark], a
     return found
 
 
-def inline_checks(root: Path):
-    """(page, Inline) for every inline formula of docs/*.md (sources, fences not run)."""
+def inline_checks(root: Path, run=None):
+    """(page, Inline) for every inline formula of docs/*.md (sources, fences not run).
+
+    ``run(namespace, parts, compute)`` may replay a page's checks, and each check, from a
+    cache (the build's, nnmath_site/exec_cache.py); by default everything runs."""
     root = Path(root)
+    run = run or (lambda namespace, parts, compute: compute())
     definitions = _definitions(formulas(root))
+    # a page's checks depend on its source, on the marks of every page and on the code
+    marks = sorted(repr(mark) for mark in definitions.values())
     results = []
     for path in sorted((root / "docs").glob("*.md")):
-        page_html = _page_html(path)
-        marks = []
-        for match in FORMULA.finditer(page_html):
-            if match.group(1) == "div":
-                tex = html.unescape(match.group(2)).strip().removeprefix(r"\[")
-                mark, _ = parse_mark(tex.removesuffix(r"\]"), path.name)
-                if mark is not None:
-                    marks.append((match.start(), mark))
-        for at, tex in inline_formulas(page_html):
-            contexts = page_contexts(marks, definitions, at)
-            results.append((path.name, run_inline(tex, contexts, path.name)))
+        page = partial(_inline_page, path, definitions, run)
+        results += run("inline-page", [path.name, marks], page)
     return results
 
 
-@cache
+def _inline_page(path: Path, definitions, run) -> list:
+    page_html = _page_html(path)
+    marks = []
+    for match in FORMULA.finditer(page_html):
+        if match.group(1) == "div":
+            tex = html.unescape(match.group(2)).strip().removeprefix(r"\[")
+            mark, _ = parse_mark(tex.removesuffix(r"\]"), path.name)
+            if mark is not None:
+                marks.append((match.start(), mark))
+    results = []
+    for at, tex in inline_formulas(page_html):
+        contexts = page_contexts(marks, definitions, at)
+        item = run(
+            "inline",
+            [tex, contexts, path.name],
+            partial(run_inline, tex, contexts, path.name),
+        )
+        results.append((path.name, item))
+    return results
+
+
 def inline_list(root: Path) -> dict[tuple[str, str], str]:
     """inline.yml: (page, TeX) -> why that inline formula is not run."""
+    uses(INLINE)
+    return _inline_list_read()
+
+
+@cache
+def _inline_list_read() -> dict[tuple[str, str], str]:
     import yaml
 
-    path = Path(__file__).with_name("inline.yml")
-    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    rows = yaml.safe_load(INLINE.read_text(encoding="utf-8")) or []
     return {(row["page"], row["tex"]): row["why"] for row in rows}
 
 
-def inline_problems(root: Path, checks=None) -> list[str]:
+def inline_problems(root: Path, checks=None, run=None) -> list[str]:
     """What is wrong with the inline formulas: one that disagrees with the code or does
     not run without a reason in inline.yml, and entries of inline.yml that run now or are
     no longer on their page."""
-    checks = inline_checks(root) if checks is None else checks
+    checks = inline_checks(root, run) if checks is None else checks
     listed = inline_list(Path(root))
     found, seen = [], set()
     for page, item in checks:

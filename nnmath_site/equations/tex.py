@@ -29,6 +29,8 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
 
+from nnmath_site.exec_cache import uses
+
 __all__ = ["Node", "Statement", "TexError", "parse"]
 
 
@@ -398,9 +400,12 @@ def _letters(node) -> list | None:
     return None
 
 
+GRAMMAR = Path(__file__).with_name("tex.lark")
+
+
 @cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).with_name("tex.lark")).read_text(encoding="utf-8")
+    grammar = GRAMMAR.read_text(encoding="utf-8")
     return Lark(grammar, parser="earley", ambiguity="resolve", propagate_positions=True)
 
 
@@ -414,7 +419,7 @@ CACHE = Path(__file__).resolve().parents[2] / "build" / "formula-parses.pickle"
 
 
 def _grammar_key() -> str:
-    grammar = (Path(__file__).with_name("tex.lark")).read_bytes()
+    grammar = GRAMMAR.read_bytes()
     source = Path(__file__).read_bytes()  # the tree -> Node rules are part of it
     return hashlib.sha256(grammar + source).hexdigest()
 
@@ -446,6 +451,7 @@ def save_cache() -> None:
 
 
 def _parse(tex: str) -> list[Statement]:
+    uses(GRAMMAR)  # the build's cache: a parse depends on the grammar (kept in memory)
     cache = _load_cache()
     found = cache["parses"].get(tex)
     if found is None:

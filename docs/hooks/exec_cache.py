@@ -1,0 +1,71 @@
+"""MkDocs hook: the pages' code runs again only when it, or what it used, changed.
+
+markdown-exec runs the ``exec="on"`` fences; this hook puts nnmath_site/exec_cache.py
+between it and its Python runner (the cache, its keys and what it tracks are described
+there). ``NNMATH_EXEC_CACHE=fresh`` runs everything (the default with ``CI`` set).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from markdown_exec import base_format, formatters
+from mkdocs.exceptions import PluginError
+
+try:  # markdown-exec's own runner: namespaces, sessions, tracebacks (not public API)
+    from markdown_exec._internal.formatters.python import _run_python
+except (
+    ImportError
+) as error:  # pragma: no cover - only with a markdown-exec that moved it
+    raise PluginError(
+        "docs/hooks/exec_cache.py: this markdown-exec has no "
+        "markdown_exec._internal.formatters.python._run_python; update the hook "
+        f"or pin markdown-exec ({error})"
+    ) from None
+
+from nnmath_site import exec_cache
+
+log = logging.getLogger("mkdocs.hooks.exec_cache")
+_state: dict[str, exec_cache.ExecCache] = {}
+
+
+def _run(code, returncode=0, session=None, id="", interactive=False, **extra):  # noqa: A002
+    options = {"returncode": returncode, "id": id, "interactive": interactive, **extra}
+    return _state["cache"].run(_run_python, code, session, **options)
+
+
+def _format_python(*, interactive=False, **kwargs):
+    # as markdown-exec's own python formatter, with the cached runner
+    return base_format(language="python", run=_run, interactive=interactive, **kwargs)
+
+
+def on_config(config):
+    formatters["python"] = _format_python
+    return config
+
+
+def on_pre_build(config):
+    _state["cache"] = exec_cache.ExecCache()
+    exec_cache._current[:] = [_state["cache"]]
+
+
+def on_page_markdown(markdown, page, config, files):
+    _state["cache"].start_page(page.file.src_uri)
+    return markdown
+
+
+def on_post_build(config):
+    cache = _state["cache"]
+    exec_cache._current.clear()
+    cache.write_report()
+    ran = {page: len(r["ran"]) for page, r in cache.report.items() if r["ran"]}
+    replayed = sum(len(r["replayed"]) for r in cache.report.values())
+    pages = ", ".join(f"{page} ({n})" for page, n in sorted(ran.items())) or "none"
+    state = cache.mode
+    memos = "; ".join(
+        f"{n}: {c[1]} run, {c[0]} replayed" for n, c in cache.memos.items()
+    )
+    log.info(
+        f"exec cache {state}: {sum(ran.values())} fence(s) ran, {replayed} replayed; "
+        f"ran: {pages}" + (f"; {memos}" if memos else "")
+    )
