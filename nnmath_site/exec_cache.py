@@ -37,13 +37,14 @@ import pickle
 import pkgutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from . import ROOT
 
-__all__ = ["ExecCache", "current", "memo", "mode", "uses"]
+__all__ = ["ExecCache", "current", "memo", "mode", "untraced", "uses"]
 
 CACHE_DIR = ROOT / "build" / "exec-cache"
 #: Files under these folders are outputs, not inputs: never dependencies.
@@ -316,6 +317,23 @@ def uses(*paths) -> None:
     usage = _Usage.active
     if usage is not None:
         usage.files.update(os.fspath(path) for path in paths)
+
+
+@contextmanager
+def untraced(*paths):
+    """Pause the trace for expensive code whose only inputs are ``paths`` (the formula
+    parser: lark's Earley parser makes millions of calls, each slowed by a trace)."""
+    usage = _Usage.active
+    if usage is None:
+        yield
+        return
+    usage.files.update(os.fspath(path) for path in paths)
+    trace = sys.gettrace()
+    sys.settrace(None)
+    try:
+        yield
+    finally:
+        sys.settrace(trace)
 
 
 #: The build's cache, set by docs/hooks/exec_cache.py at each build. This module is not

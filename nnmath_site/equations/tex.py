@@ -29,7 +29,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
 
-from nnmath_site.exec_cache import uses
+from nnmath_site.exec_cache import untraced, uses
 
 __all__ = ["Node", "Statement", "TexError", "parse"]
 
@@ -456,7 +456,10 @@ def _parse(tex: str) -> list[Statement]:
     found = cache["parses"].get(tex)
     if found is None:
         try:
-            found = _parse_fresh(tex)
+            with untraced(
+                GRAMMAR, __file__
+            ):  # the build's cache: what a parse depends on
+                found = _parse_fresh(tex)
         except TexError as error:
             found = str(error)  # what cannot be read is kept too
         cache["parses"][tex] = found
