@@ -46,11 +46,8 @@ from . import ROOT
 
 __all__ = ["ExecCache", "current", "memo", "mode", "untraced", "uses"]
 
-CACHE_DIR = ROOT / "build" / "exec-cache"
-#: Files under these folders are outputs, not inputs: never dependencies.
-_NOT_INPUTS = tuple(
-    str(ROOT / name) + os.sep for name in ("build", "site", ".venv", ".git")
-)
+#: Files under these folders of the repository are outputs, not inputs: never dependencies.
+NOT_INPUTS = ("build", "site", ".venv", ".git", "node_modules")
 #: The cache's own code runs around every fence: not an input of any.
 _MACHINERY = (os.path.abspath(__file__), str(ROOT / "docs" / "hooks" / "exec_cache.py"))
 #: Imported before the first fence runs, outside the trace.
@@ -129,17 +126,18 @@ class _Usage:
         if outer is not None:  # what a nested run used, the run around it used too
             outer.files |= self.files
 
-    def inputs(self) -> list[str]:
-        """The used files inside the repository, relative to it, sorted."""
-        root = str(ROOT) + os.sep
+    def inputs(self, root: Path) -> list[str]:
+        """The used files inside ``root`` (the repository), relative to it, sorted."""
+        inside = str(root) + os.sep
+        outputs = tuple(str(root / name) + os.sep for name in NOT_INPUTS)
         used = set()
         for name in self.files:
             path = os.path.abspath(name)
             if path in _MACHINERY or "__pycache__" in path:
                 continue
-            if path.startswith(root) and not path.startswith(_NOT_INPUTS):
+            if path.startswith(inside) and not path.startswith(outputs):
                 if os.path.isfile(path):
-                    used.add(os.path.relpath(path, ROOT))
+                    used.add(os.path.relpath(path, root))
         return sorted(used)
 
 
@@ -148,7 +146,8 @@ class ExecCache:
     """One build's view of the cache (``mkdocs serve`` makes a new one per build)."""
 
     mode: str = field(default_factory=mode)
-    directory: Path = CACHE_DIR
+    root: Path = ROOT
+    directory: Path | None = None  # default: root/build/exec-cache
     page: str = ""
     #: per page: "ran" and "replayed" fences, in order
     report: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -159,6 +158,11 @@ class ExecCache:
     memos: dict[str, list[int]] = field(default_factory=dict)
     _environment: str = ""
     _imported: bool = False
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        if self.directory is None:
+            self.directory = self.root / "build" / "exec-cache"
 
     @property
     def replays(self) -> bool:
@@ -174,7 +178,7 @@ class ExecCache:
     def file_hash(self, relpath: str) -> str | None:
         if relpath not in self._hashes:
             try:
-                self._hashes[relpath] = _sha256((ROOT / relpath).read_bytes())
+                self._hashes[relpath] = _sha256((self.root / relpath).read_bytes())
             except OSError:
                 self._hashes[relpath] = None
         return self._hashes[relpath]
@@ -261,7 +265,7 @@ class ExecCache:
         seconds = round(time.perf_counter() - started, 2)
         counts["ran"].append(f"{label or key[:12]} ({seconds} s)")
         if self.stores:
-            self._store(key, output, usage.inputs())
+            self._store(key, output, usage.inputs(self.root))
         return output
 
     def memo(self, namespace: str, parts, compute):
@@ -284,7 +288,7 @@ class ExecCache:
                 if all(self.file_hash(p) == h for p, h in inputs.items()):
                     counts[0] += 1
                     uses(
-                        *(ROOT / p for p in inputs)
+                        *(self.root / p for p in inputs)
                     )  # for a cached run around this one
                     return value
         self._import_packages()
@@ -292,7 +296,7 @@ class ExecCache:
             value = compute()
         counts[1] += 1
         if self.stores:
-            inputs = {p: self.file_hash(p) for p in usage.inputs()}
+            inputs = {p: self.file_hash(p) for p in usage.inputs(self.root)}
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_bytes(pickle.dumps((inputs, value)))
