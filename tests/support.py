@@ -74,6 +74,25 @@ def nav_pages():
     return [next(iter(item.values())) for item in mkdocs_config()["nav"]]
 
 
+def project_copy(where: Path, seed_cache: bool = True) -> Path:
+    """The project's files in ``where/project`` (node_modules linked, not copied).
+
+    With ``seed_cache``, the copy keeps this tree's build/: the checks' record
+    (verification.json, which the lines under the equations print), the parses and the
+    execution cache filled by the session's build. The cache's inputs are paths relative
+    to the project, so in the copy a fence replays exactly when the files it used are the
+    same there, and an edit in the copy re-runs only what used the edited file."""
+    copy = where / "project"
+    skip = [".git", ".venv", "site", "node_modules", "__pycache__", ".hypothesis",
+            "test-results", *([] if seed_cache else ["build"])]  # fmt: skip
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*skip))
+    if (ROOT / "node_modules").is_dir():  # KaTeX, which the build needs (npm ci)
+        (copy / "node_modules").symlink_to(
+            ROOT / "node_modules", target_is_directory=True
+        )
+    return copy
+
+
 def mkdocs_build(config, site, env=None, cwd=None):
     """Run ``mkdocs build --strict -f config -d site``; return the ``CompletedProcess``.
 

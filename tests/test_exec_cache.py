@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from unittest.mock import ANY
 
 import pytest
 from markdown_exec._internal.formatters import python as markdown_exec_python
@@ -179,7 +180,8 @@ def test_uses_and_untraced_name_inputs_explicitly(project):
     import pickle
 
     inputs, _ = pickle.loads(stored.read_bytes())
-    assert sorted(inputs) == ["data.txt", "other.py"]
+    inside = sorted(p for p in inputs if not p.startswith("/"))  # (this test file ran too)
+    assert inside == ["data.txt", "other.py"]
 
 
 def test_outside_a_build_memo_just_computes(monkeypatch):
@@ -201,7 +203,31 @@ def test_the_report_lists_what_ran_and_what_was_replayed(project):
     cache = ExecCache(root=root)
     cache.start_page("a.md")
     cache.run(_run_python, "print(1)", None)
-    assert cache.report["a.md"] == {
-        "ran": [],
-        "replayed": [cache.report["a.md"]["replayed"][0]],
-    }
+    assert (
+        cache.report["a.md"]["ran"] == [] and len(cache.report["a.md"]["replayed"]) == 1
+    )
+    assert (cache.directory / f"{cache.report['a.md']['keys'][0]}.json").is_file()
+
+
+def test_python_code_outside_the_project_that_ran_is_an_input_too(
+    project, tmp_path_factory
+):
+    """A package imported from another folder (not installed) is tracked by absolute path;
+    the installation's own files are not (the environment is part of the key)."""
+    root, _ = project
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "far.py"
+    elsewhere.write_text("def far():\n    return 'far'\n")
+    name = f"far_{root.name}"
+    spec = importlib.util.spec_from_file_location(name, elsewhere)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    try:
+        fence = [(f"import {name}, json\nprint({name}.far(), json.dumps(1))", None)]
+        assert build(root, fence)[0] == ["far 1\n"]
+        entry = next((root / "build" / "exec-cache").glob("*.json"))
+        assert json.loads(entry.read_text())["inputs"] == {str(elsewhere): ANY}
+        elsewhere.write_text("def far():\n    return 'far'  # edited\n")
+        assert len(build(root, fence)[1]["ran"]) == 1
+    finally:
+        sys.modules.pop(name, None)

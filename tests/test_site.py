@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -13,7 +14,17 @@ from html.parser import HTMLParser
 import pytest
 
 import nnmath
-from tests.support import DOCS, mkdocs_build, nav_pages, write_fixture_site
+from tests.support import (
+    DOCS,
+    mkdocs_build,
+    nav_pages,
+    project_copy,
+    write_fixture_site,
+)
+
+# A build of a copy of the project replays what did not change (nnmath_site/exec_cache.py),
+# in CI too, where the session's build ran everything fresh.
+COPY_BUILD = {"NNMATH_EXEC_CACHE": "on"}
 
 # Figures each page must contain, as inline SVG (aria-label fragments, case-insensitive).
 # Issue 3 lists them; the graphs of by-hand.md and backprop.md are drawn at build time too.
@@ -94,21 +105,7 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
     pages that use ReLU layers must change, pages that do not must be byte-identical
     (which also shows two builds of the same code give the same bytes).
     """
-    import shutil
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    copy = tmp_path / "project"
-    skip = shutil.ignore_patterns(
-        ".git", ".venv", "site", "node_modules", "__pycache__", ".hypothesis"
-    )
-    shutil.copytree(root, copy, ignore=skip)
-    if (
-        root / "node_modules"
-    ).is_dir():  # KaTeX, which the build needs (npm ci): share, don't copy
-        (copy / "node_modules").symlink_to(
-            root / "node_modules", target_is_directory=True
-        )
+    copy = project_copy(tmp_path)  # with the session build's cache: ReLU pages re-run
     layers = copy / "nnmath" / "layers.py"
     source = layers.read_text(encoding="utf8")
     constant = "std = np.sqrt(2.0 / in_features)"
@@ -137,7 +134,9 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
         path.write_text(text, encoding="utf8")
 
     site = tmp_path / "site"
-    result = mkdocs_build(copy / "mkdocs.yml", site, {"PYTHONPATH": str(copy)})
+    result = mkdocs_build(
+        copy / "mkdocs.yml", site, COPY_BUILD | {"PYTHONPATH": str(copy)}
+    )
     assert result.returncode == 0, result.stderr[-4000:]
 
     for page in ("training.md", "backprop.md"):  # they train or initialize ReLU layers
@@ -148,6 +147,60 @@ def test_changing_a_constant_in_nnmath_changes_the_site(built_site, tmp_path):
         "gradcheck.md",
     ):  # no ReLU layer involved
         assert article(html_of(site, page)) == article(html_of(built_site, page)), page
+
+
+def _reran(copy) -> set[str]:
+    report = json.loads((copy / "build" / "exec-cache" / "last-build.json").read_text())
+    return {page for page, fences in report["fences"].items() if fences["ran"]}
+
+
+def test_a_rebuild_reruns_only_the_pages_that_used_an_edited_file(built_site, tmp_path):
+    """Issue 20: the execution cache. A copy of the project with the session build's cache
+    rebuilds without running any page's code, into the same site; after an edit to
+    nnmath/losses.py exactly the pages whose code used that file run again, the Loss
+    functions page shows the edit, and every other page is as before."""
+    copy = project_copy(tmp_path)
+    env = COPY_BUILD | {"PYTHONPATH": str(copy)}
+    unchanged = tmp_path / "unchanged"
+    result = mkdocs_build(copy / "mkdocs.yml", unchanged, env)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert _reran(copy) == set(), "an unchanged tree ran code again"
+    for page in nav_pages():
+        assert article(html_of(unchanged, page)) == article(
+            html_of(built_site, page)
+        ), page
+
+    # which fences used nnmath/losses.py, by the cache's record of the fences just replayed
+    cache = copy / "build" / "exec-cache"
+    report = json.loads((cache / "last-build.json").read_text())["fences"]
+    users = {
+        page
+        for page, fences in report.items()
+        for key in fences["keys"]
+        if "nnmath/losses.py"
+        in json.loads((cache / f"{key}.json").read_text())["inputs"]
+    }
+    # ...which must be the pages that call the losses, and not those that do not
+    assert {"losses.md", "training.md", "index.md"} <= users
+    assert not users & {"neuron.md", "notation.md", "crosscheck.md"}
+
+    losses = copy / "nnmath" / "losses.py"
+    line = "    return float((diff * diff).mean())"
+    assert line in losses.read_text(), (
+        "the test's line of nnmath.mse moved: update the test"
+    )
+    losses.write_text(losses.read_text().replace(line, line + "  # edited by a test"))
+    edited = tmp_path / "edited"
+    result = mkdocs_build(copy / "mkdocs.yml", edited, env)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert _reran(copy) == users
+    assert "# edited by a test" in html_of(
+        edited, "losses.md"
+    )  # the listing of nnmath.mse
+    for page in set(nav_pages()) - {"losses.md"}:
+        assert article(html_of(edited, page)) == article(html_of(built_site, page)), (
+            page
+        )
 
 
 # --- listings fit (issue 8) ----------------------------------------------------------------

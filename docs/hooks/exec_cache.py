@@ -8,6 +8,7 @@ there). ``NNMATH_EXEC_CACHE=fresh`` runs everything (the default with ``CI`` set
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from markdown_exec import base_format, formatters
 from mkdocs.exceptions import PluginError
@@ -45,7 +46,8 @@ def on_config(config):
 
 
 def on_pre_build(config):
-    _state["cache"] = exec_cache.ExecCache()
+    # the project is the folder of mkdocs.yml: its files are the inputs that are tracked
+    _state["cache"] = exec_cache.ExecCache(root=Path(config.config_file_path).parent)
     exec_cache._current[:] = [_state["cache"]]
 
 
