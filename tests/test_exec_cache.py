@@ -180,7 +180,9 @@ def test_uses_and_untraced_name_inputs_explicitly(project):
     import pickle
 
     inputs, _ = pickle.loads(stored.read_bytes())
-    inside = sorted(p for p in inputs if not p.startswith("/"))  # (this test file ran too)
+    inside = sorted(
+        p for p in inputs if not p.startswith("/")
+    )  # (this test file ran too)
     assert inside == ["data.txt", "other.py"]
 
 

@@ -10,6 +10,10 @@ Loaded by ``-p nnmath_site.equations.plugin`` (pyproject.toml). It
   ran), which the site build prints beside the equations;
 - fails the run when a verifying test that should measure did not, and, on a run of the
   whole suite, when a verified equation had no passing check or a marked test never ran.
+
+With pytest-xdist the workers collect and run the tests and the controller sees every
+report: each verifying item carries its equations in its ``user_properties`` (so that
+the reports do), and the checks and the file are the controller's job alone.
 """
 
 from __future__ import annotations
@@ -31,6 +35,16 @@ from .tex import save_cache
 
 # The verifying test items of this run and their results (one run per process).
 _state: dict = {"items": {}, "results": {}}
+
+
+def _worker(config) -> bool:
+    """A pytest-xdist worker: its reports go to the controller, which does the bookkeeping."""
+    return hasattr(config, "workerinput")
+
+
+def _nodeid(nodeid: str) -> str:
+    """The test's id without the ``@group`` suffix pytest-xdist's loadgroup adds."""
+    return nodeid.split("@", 1)[0] if "@" in nodeid.rsplit("]", 1)[-1] else nodeid
 
 
 def pytest_configure(config):
@@ -73,7 +87,8 @@ def pytest_collection_modifyitems(session, config, items):
             for ident in ids
             if ident not in named
         ]
-        _state["items"][item.nodeid] = (ids, by)
+        _state["items"][_nodeid(item.nodeid)] = (ids, by)
+        item.user_properties.append(("verifies", (ids, by)))  # into its reports
     if wrong:
         raise pytest.UsageError("\n".join(wrong))
 
@@ -101,11 +116,14 @@ def measured(request):
 
 
 def pytest_runtest_logreport(report):
-    if report.nodeid not in _state["items"]:
+    nodeid = _nodeid(report.nodeid)
+    for key, value in report.user_properties:
+        if key == "verifies":  # a report from a pytest-xdist worker
+            ids, by = value
+            _state["items"][nodeid] = (tuple(ids), by)
+    if nodeid not in _state["items"]:
         return
-    result = _state["results"].setdefault(
-        report.nodeid, {"outcome": "passed", "values": []}
-    )
+    result = _state["results"].setdefault(nodeid, {"outcome": "passed", "values": []})
     if report.failed:
         result["outcome"] = "failed"
     elif report.skipped and result["outcome"] != "failed":
@@ -184,6 +202,8 @@ def _unrun(config, results) -> list[str]:
 def pytest_sessionfinish(session, exitstatus):
     save_cache()  # the formulas parsed in this run, for the next one (build/)
     config = session.config
+    if _worker(config):
+        return  # the controller has every report
     results = _state["results"]
     found = [
         f"{nodeid} verifies {', '.join(_state['items'][nodeid][0])} by "

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import pickle
 from dataclasses import dataclass, field
 from functools import cache
@@ -442,11 +443,24 @@ def _load_cache() -> dict:
 
 
 def save_cache() -> None:
-    """Write the parses of this run to build/ (the CLI, the build and pytest call it)."""
+    """Write the parses of this run to build/ (the CLI, the build and pytest call it).
+
+    Merged with what another process (a pytest-xdist worker, a build) wrote meanwhile,
+    and replaced in one step, so that a reader never sees half a file."""
     if _CACHE.get("dirty"):
+        parses = dict(_CACHE["parses"])
+        try:
+            with CACHE.open("rb") as file:
+                stored = pickle.load(file)
+            if stored.get("key") == _CACHE["key"]:
+                parses = {**stored["parses"], **parses}
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
+            pass
         CACHE.parent.mkdir(parents=True, exist_ok=True)
-        with CACHE.open("wb") as file:
-            pickle.dump({"key": _CACHE["key"], "parses": _CACHE["parses"]}, file)
+        temporary = CACHE.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as file:
+            pickle.dump({"key": _CACHE["key"], "parses": parses}, file)
+        os.replace(temporary, CACHE)
         _CACHE["dirty"] = False
 
 

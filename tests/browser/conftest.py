@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from nnmath_site.math import MathSetupError, katex_version
 from tests.support import (
@@ -177,13 +178,30 @@ def visits(browser, browser_context_args, site, results):
 
     yield visit
     if seen:
-        summary = {
-            "build_seconds": round(getattr(site, "build_seconds", 0), 1),
-            "pages": [dataclasses.asdict(record) for record in seen.values()],
-        }
         results.mkdir(
             parents=True, exist_ok=True
         )  # another session may have emptied it
-        (results / "browser-pages.json").write_text(
-            json.dumps(summary, indent=2), encoding="utf-8"
-        )
+        path = results / "browser-pages.json"
+        with FileLock(str(path) + ".lock"):  # pytest-xdist: each worker adds its pages
+            try:
+                pages = json.loads(path.read_text(encoding="utf-8"))["pages"]
+            except (OSError, ValueError, KeyError):
+                pages = []
+            pages = [p for p in pages if p["path"] not in seen]
+            pages += [dataclasses.asdict(record) for record in seen.values()]
+            summary = {
+                "build_seconds": round(getattr(site, "build_seconds", 0), 1),
+                "pages": sorted(pages, key=lambda page: page["path"]),
+            }
+            path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def pytest_collection_modifyitems(items):
+    """pytest-xdist (--dist loadgroup): a page's per-page tests run in one worker, which
+    loads the page once for all of them (``visits``)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if "visits" in getattr(item, "fixturenames", ()) and callspec is not None:
+            path = callspec.params.get("path")
+            if path is not None:
+                item.add_marker(pytest.mark.xdist_group(f"page:{path or 'home'}"))

@@ -151,6 +151,7 @@ def run_static_check(copy: Path):
             "-q",
             "-p",
             "no:randomly",
+            "-n0",  # one test: no pytest-xdist workers
             "tests/equations/test_marks.py::test_every_mark_on_the_site_agrees_with_the_tests",
         ],
         cwd=copy,
