@@ -1,11 +1,17 @@
 r"""How fast is nnmath? Its train step against lean NumPy, PyTorch and scikit-learn.
 
-Run from the repository root (not by pytest; the site's Performance page calls the
-functions below with small repeat counts while it builds):
+Run by hand from the repository root (not by pytest, not by the site's build):
 
-    .venv/bin/python benchmarks/speed.py            # the full tables (about half a minute)
-    .venv/bin/python benchmarks/speed.py --quick    # fewer repeats (about ten seconds)
-    .venv/bin/python benchmarks/speed.py --json     # the same results as JSON
+    .venv/bin/python benchmarks/speed.py --write   # measure, rewrite benchmarks/results.json
+    .venv/bin/python benchmarks/speed.py           # measure and print, write nothing
+    .venv/bin/python benchmarks/speed.py --quick   # fewer repeats: a smoke run, writes nothing
+    .venv/bin/python benchmarks/speed.py --json    # print the results as JSON
+
+``--write`` takes an optional path (``--quick --write /tmp/quick.json``). Commit the
+rewritten ``benchmarks/results.json``: the site's Performance page is built from it
+(``benchmarks/report.py`` reads and formats it; the build measures nothing), and
+``tests/test_performance.py`` checks every conclusion the page states against it. The
+file records where and how the numbers were measured (``provenance``).
 
 Method. Every measurement runs with one BLAS thread (``threadpoolctl.threadpool_limits(1)``)
 and one PyTorch thread, so the numbers compare code, not core counts. Contenders are
@@ -22,19 +28,21 @@ parameters. Only the public API of nnmath is used.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
+import datetime
 import inspect
 import json
 import math
 import os
 import platform
+import runpy
 import statistics
+import subprocess
 import sys
-import textwrap
 import time
 import warnings
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -47,10 +55,12 @@ if (
 
 import nnmath  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # the torch column then says so; nothing else needs it
-    torch = None
+#: What reads and formats the results (the Performance page uses it too).
+report = runpy.run_path(str(Path(__file__).resolve().with_name("report.py")))
+#: The committed results, read by the site's Performance page.
+RESULTS = report["RESULTS"]
+#: Bumped when the layout of the results changes (tests/test_benchmarks.py checks it).
+SCHEMA = 2
 
 # (widths, batch size, target for nnmath time / lean time)
 CONFIGS = [
@@ -63,11 +73,41 @@ DIGITS_TARGETS = {"ratio": 0.65, "accuracy": 0.97}  # nnmath/sklearn time; test 
 LEARNING_RATE = 1e-3
 
 
-# ---------------------------------------------------------------------------- machine
+def _torch():
+    """PyTorch, or None when it is not installed (its column then says so)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
-def machine():
-    """One line: CPU model, core count, Python, NumPy and the BLAS NumPy calls."""
+# ---------------------------------------------------------------------------- provenance
+
+
+def _version(distribution):
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git(*args):
+    root = Path(__file__).resolve().parents[1]
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout
+
+
+def provenance():
+    """Where the numbers are measured: machine, CPU, BLAS, versions, git commit.
+
+    The run's date, duration, command and load average are added by ``measure``.
+    """
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -76,21 +116,54 @@ def machine():
                 break
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
     blas = [i for i in blas if "numpy" in i["filepath"]] or blas
-    if blas:
-        info = blas[0]
-        arch = f" {info['architecture']}" if info.get("architecture") else ""
-        blas_text = f"{info['internal_api']} {info['version']}{arch}"
-    else:
-        blas_text = "unknown BLAS"
-    return (
-        f"{cpu}, {os.cpu_count()} logical cores; Python {platform.python_version()}, "
-        f"NumPy {np.__version__} with {blas_text}"
-    )
+    blas = blas[0] if blas else {}
+    build = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain")
+    changed = None if status is None else sorted(status.splitlines())
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count()
+    return {
+        "git": {
+            "commit": commit.strip() if commit else None,
+            "dirty": bool(changed) if changed is not None else None,
+            "changed": changed,  # `git status --porcelain`: what the commit does not hold
+        },
+        "machine": {
+            "cpu": cpu,
+            "logical_cores": os.cpu_count(),
+            "usable_cores": usable,
+            "architecture": platform.machine(),
+            "system": platform.platform(),
+        },
+        "software": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "blas": {
+                "library": Path(blas["filepath"]).name if blas else None,
+                "internal_api": blas.get("internal_api"),
+                "version": blas.get("version"),
+                "architecture": blas.get("architecture"),
+                "threading_layer": blas.get("threading_layer"),
+            },
+            "numpy_build_blas": {
+                "name": build.get("name"),
+                "version": build.get("version"),
+                "configuration": build.get("openblas configuration"),
+            },
+            "threadpoolctl": _version("threadpoolctl"),
+            "torch": _version("torch"),
+            "scikit-learn": _version("scikit-learn"),
+        },
+    }
 
 
 @contextlib.contextmanager
 def one_thread():
     """One BLAS thread for NumPy and one intra-op thread for PyTorch; restored on exit."""
+    torch = _torch()
     previous = torch.get_num_threads() if torch is not None else None
     with threadpool_limits(1):
         if torch is not None:
@@ -110,7 +183,8 @@ def interleaved(contenders, repeats, number=None, block_seconds=0.02, warmup=3):
 
     Each is called ``warmup`` times first. A block is ``number`` calls (by default as many
     as fill ``block_seconds`` for the slowest contender); every repeat runs one block of
-    each contender, rotating which goes first.
+    each contender, rotating which goes first. Returns ``(best, number)``: the best block
+    per call of each contender, and the calls per block.
     """
     names = list(contenders)
     slowest = 0.0
@@ -129,11 +203,7 @@ def interleaved(contenders, repeats, number=None, block_seconds=0.02, warmup=3):
             for _ in range(number):
                 f()
             times[name].append((time.perf_counter() - start) / number)
-    return {name: min(t) for name, t in times.items()}
-
-
-def label(sizes, batch):
-    return f"{'-'.join(map(str, sizes))}, B={batch}"
+    return {name: min(t) for name, t in times.items()}, number
 
 
 # ---------------------------------------------------------------------------- three steps
@@ -219,15 +289,16 @@ def lean_step(net, X, Y):
 
 def torch_network(params, learning_rate=LEARNING_RATE):
     """The same MLP in PyTorch (nn.Linear + ReLU) from nnmath's ``[W1, b1, ...]``, with Adam."""
+    import torch
+
     pairs = list(zip(params[0::2], params[1::2]))
     layers = []
     for k, (W, b) in enumerate(pairs):
         dtype = getattr(torch, np.dtype(W.dtype).name)
         linear = torch.nn.Linear(*W.shape, dtype=dtype)
         with torch.no_grad():
-            linear.weight.copy_(
-                torch.tensor(W.T)
-            )  # torch stores W transposed: (out, in)
+            # torch stores W transposed: (out, in)
+            linear.weight.copy_(torch.tensor(W.T))
             linear.bias.copy_(torch.tensor(b))
         layers.append(linear)
         if k < len(pairs) - 1:
@@ -236,13 +307,14 @@ def torch_network(params, learning_rate=LEARNING_RATE):
     return {
         "model": model,
         "optimizer": torch.optim.Adam(model.parameters(), lr=learning_rate),
+        "loss": torch.nn.functional.cross_entropy,
     }
 
 
 def torch_step(net, X, labels):
     """One step: cross-entropy of the logits against integer labels, backward, Adam."""
     net["optimizer"].zero_grad(set_to_none=True)
-    loss = torch.nn.functional.cross_entropy(net["model"](X), labels)
+    loss = net["loss"](net["model"](X), labels)
     loss.backward()
     net["optimizer"].step()
     return loss.item()
@@ -266,9 +338,11 @@ def time_train_steps(
     """Time one train step of nnmath, the lean NumPy step and PyTorch on each config.
 
     ``configs`` holds ``(sizes, batch, target)`` triples. Each repeat times a block of
-    about ``block_seconds`` of steps per contender. Returns one dict per config and dtype
-    with times in milliseconds, the two ratios and whether nnmath/lean meets the target.
+    about ``block_seconds`` of steps per contender. Returns one dict per config and dtype:
+    milliseconds per step of each contender (``torch_ms`` is None without PyTorch) and
+    the target for nnmath's time over the lean step's.
     """
+    torch = _torch() if use_torch else None
     rows = []
     with one_thread():
         for sizes, batch_size, target in configs:
@@ -282,79 +356,30 @@ def time_train_steps(
                     "nnmath": partial(nnmath.train_step, model, optimizer, X, Y),
                     "lean": partial(lean_step, lean, X, Y),
                 }
-                if use_torch and torch is not None:
+                if torch is not None:
                     net = torch_network(model.parameters())
                     X_t, labels_t = torch.from_numpy(X), torch.from_numpy(labels)
                     steps["torch"] = partial(torch_step, net, X_t, labels_t)
-                best = interleaved(steps, repeats, block_seconds=block_seconds)
-                ms = {name: 1e3 * t for name, t in best.items()}
-                ratio = ms["nnmath"] / ms["lean"]
+                best, number = interleaved(steps, repeats, block_seconds=block_seconds)
                 rows.append(
                     {
-                        "config": label(sizes, batch_size),
-                        "sizes": sizes,
+                        "sizes": list(sizes),
                         "batch": batch_size,
                         "dtype": dtype,
-                        "nnmath_ms": ms["nnmath"],
-                        "lean_ms": ms["lean"],
-                        "torch_ms": ms.get("torch"),
-                        "nnmath_lean": ratio,
-                        "nnmath_torch": ms["nnmath"] / ms["torch"]
-                        if "torch" in ms
-                        else None,
                         "target": target,
-                        "holds": ratio <= target,
+                        "nnmath_ms": 1e3 * best["nnmath"],
+                        "lean_ms": 1e3 * best["lean"],
+                        "torch_ms": 1e3 * best["torch"] if "torch" in best else None,
+                        "blocks": repeats,
+                        "calls_per_block": number,
                     }
                 )
     return rows
 
 
-def table(head, body, markdown=False, left=1):
-    """Cells as aligned text (the first ``left`` columns left-aligned) or as Markdown."""
-    if markdown:
-        rule = [":--"] * left + ["--:"] * (len(head) - left)
-        return "\n".join(
-            "| " + " | ".join(cells) + " |" for cells in [head, rule, *body]
-        )
-    widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
-    return "\n".join(
-        "  ".join(
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths))
-        ).rstrip()
-        for row in [head, *body]
-    )
-
-
-def steps_table(rows, markdown=False):
-    """The rows of ``time_train_steps``: milliseconds per step, ratios, targets.
-
-    The Markdown form has six columns, which fit the site's content width.
-    """
-    with_torch = any(r["torch_ms"] is not None for r in rows)
-    missing = "not installed" if torch is None else "not run"
-    body = []
-    for r in rows:
-        verdict = f"≤ {r['target']} {'holds' if r['holds'] else 'misses'}"
-        nnmath_ms, lean_ms = f"{r['nnmath_ms']:.3f}", f"{r['lean_ms']:.3f}"
-        torch_ms = missing if r["torch_ms"] is None else f"{r['torch_ms']:.3f}"
-        over_torch = "-" if r["nnmath_torch"] is None else f"{r['nnmath_torch']:.2f}"
-        if markdown:
-            config = f"{r['config']}, {r['dtype']}"
-            ratio = f"{r['nnmath_lean']:.2f} ({verdict})"
-            body.append([config, nnmath_ms, lean_ms, torch_ms, ratio, over_torch])
-        else:
-            cells = [r["config"].split(",")[0], str(r["batch"]), r["dtype"], nnmath_ms]
-            cells += [lean_ms, torch_ms, f"{r['nnmath_lean']:.2f}"]
-            body.append(cells + [over_torch] * with_torch + [verdict])
-    if markdown:
-        head = ["network, batch, dtype", "nnmath ms", "lean ms", "torch ms"]
-        return table(head + ["nnmath / lean (target)", "nnmath / torch"], body, True)
-    head = ["config", "B", "dtype", "nnmath", "lean", "torch", "/lean"]
-    return table(head + ["/torch"] * with_torch + ["target"], body, left=3)
-
-
 # ---------------------------------------------------------------------------- where the time goes
+
+PHASES = report["PHASES"]
 
 
 def time_step_phases(configs=CONFIGS[:2], dtype="float64", steps=200, seed=0):
@@ -364,13 +389,10 @@ def time_step_phases(configs=CONFIGS[:2], dtype="float64", steps=200, seed=0):
     public call, and ``train_step`` is that call, so here they run with the flag a
     public call sets (``nnmath._validation._inside``) and check nothing. Each iteration
     (after a warm-up) also times the same four phases as separate public calls, each
-    checking its own input, and one whole ``train_step``. Returns one dict per config:
-    milliseconds per phase, their total, each phase's fraction of the total, the
-    median ``train_step`` and the median of the four checked calls.
+    checking its own input (``checked_ms``), and one whole ``train_step``. Returns one
+    dict per config: the median milliseconds of each.
     """
     from nnmath._validation import _inside  # see the docstring
-
-    phases = ("forward", "loss", "backward", "update")
 
     def run_phases():
         t0 = time.perf_counter()
@@ -391,7 +413,7 @@ def time_step_phases(configs=CONFIGS[:2], dtype="float64", steps=200, seed=0):
             model = nnmath_network(sizes, rng, dtype)
             optimizer = nnmath.Adam(learning_rate=LEARNING_RATE)
             X, _, Y = batch(sizes, batch_size, rng, dtype)
-            times = {name: [] for name in (*phases, "train_step", "checked")}
+            times = {name: [] for name in (*PHASES, "train_step", "checked")}
             for i in range(steps + 5):  # the first 5 are the warm-up
                 token = _inside.set(True)
                 try:
@@ -406,38 +428,16 @@ def time_step_phases(configs=CONFIGS[:2], dtype="float64", steps=200, seed=0):
                     for name, t in zip(times, (*inside, step, checked)):
                         times[name].append(t)
             ms = {name: 1e3 * statistics.median(t) for name, t in times.items()}
-            total = sum(ms[p] for p in phases)
             rows.append(
                 {
-                    "config": label(sizes, batch_size),
+                    "sizes": list(sizes),
+                    "batch": batch_size,
                     "dtype": dtype,
-                    **{f"{p}_ms": ms[p] for p in phases},
-                    "total_ms": total,
-                    **{f"{p}_fraction": ms[p] / total for p in phases},
-                    "train_step_ms": ms["train_step"],
-                    "checked_ms": ms["checked"],
+                    "steps": steps,
+                    **{f"{name}_ms": t for name, t in ms.items()},
                 }
             )
     return rows
-
-
-def phases_table(rows, markdown=False):
-    """The rows of ``time_step_phases``: milliseconds (share of the sum) of each phase.
-
-    The text form adds the median ``train_step``; the Markdown form, six columns wide to
-    fit the site, leaves it out.
-    """
-    phases = ("forward", "loss", "backward", "update")
-    body = [
-        [r["config"]]
-        + [f"{r[p + '_ms']:.3f} ({r[p + '_fraction']:.0%})" for p in phases]
-        + [f"{r['total_ms']:.3f}"]
-        + [f"{r['train_step_ms']:.3f}"] * (not markdown)
-        for r in rows
-    ]
-    return table(
-        ["config", *phases, "sum"] + ["train_step"] * (not markdown), body, markdown
-    )
 
 
 # ---------------------------------------------------------------------------- input checks
@@ -458,9 +458,9 @@ def time_checks(
 ):
     """What checking costs: ``nnmath.linear(X, W, b)`` against the bare ``X @ W + b``.
 
-    For each ``(batch, in, out)``: microseconds of the checked and the bare call, their
-    difference (the checks), and a whole-array finite check ``np.isfinite(X).all()``
-    against the matrix product ``X @ W`` it would guard.
+    For each ``(batch, in, out)``: microseconds of the checked and the bare call, of a
+    whole-array finite check ``np.isfinite(X).all()`` and of the matrix product ``X @ W``
+    it would guard.
     """
     rows = []
     with one_thread():
@@ -469,7 +469,7 @@ def time_checks(
             X = rng.normal(size=(batch_size, n_in))
             W = rng.normal(size=(n_in, n_out))
             b = rng.normal(size=n_out)
-            best = interleaved(
+            best, number = interleaved(
                 {
                     "linear": partial(nnmath.linear, X, W, b),
                     "bare": partial(affine, X, W, b),
@@ -479,41 +479,17 @@ def time_checks(
                 repeats,
                 block_seconds=block_seconds,
             )
-            us = {name: 1e6 * t for name, t in best.items()}
             rows.append(
                 {
-                    "shape": f"({batch_size}, {n_in}) @ ({n_in}, {n_out})",
-                    **{f"{name}_us": t for name, t in us.items()},
-                    "checks_us": us["linear"] - us["bare"],
-                    "checks_fraction": (us["linear"] - us["bare"]) / us["linear"],
-                    "isfinite_vs_matmul": us["isfinite"] / us["matmul"],
+                    "batch": batch_size,
+                    "in": n_in,
+                    "out": n_out,
+                    **{f"{name}_us": 1e6 * t for name, t in best.items()},
+                    "blocks": repeats,
+                    "calls_per_block": number,
                 }
             )
     return rows
-
-
-def checks_table(rows, markdown=False):
-    """The rows of ``time_checks``, in microseconds."""
-    head = [
-        "product",
-        "linear µs",
-        "X @ W + b µs",
-        "checks µs",
-        "isfinite(X) µs",
-        "X @ W µs",
-    ]
-    body = [
-        [
-            r["shape"],
-            f"{r['linear_us']:.1f}",
-            f"{r['bare_us']:.1f}",
-            f"{r['checks_us']:.1f} ({r['checks_fraction']:.0%})",
-            f"{r['isfinite_us']:.1f}",
-            f"{r['matmul_us']:.1f}",
-        ]
-        for r in rows
-    ]
-    return table(head, body, markdown)
 
 
 # ---------------------------------------------------------------------------- loops vs BLAS
@@ -524,7 +500,7 @@ def time_loops_vs_matmul(m=64, n=64, k=32, repeats=3, seed=0):
 
     Also times the middle road, one NumPy dot product per entry of the result, which
     removes the innermost Python loop but still calls into NumPy ``m * k`` times. Returns
-    seconds per product, the ratios to ``A @ B`` and each one's GFLOP/s (``2 m n k`` flops).
+    the shape and the seconds per product of each way.
     """
     rng = np.random.default_rng(seed)
     A, B = rng.normal(size=(m, n)), rng.normal(size=(n, k))
@@ -533,42 +509,15 @@ def time_loops_vs_matmul(m=64, n=64, k=32, repeats=3, seed=0):
     with one_thread():
         assert np.allclose(nnmath.matmul_loops(A, B), A @ B)
         assert np.allclose(rows_of_dots(), A @ B)
-        loops = interleaved(
+        loops, _ = interleaved(
             {"loops": lambda: nnmath.matmul_loops(A, B)}, repeats, number=1
         )
-        dots = interleaved({"dots": rows_of_dots}, repeats, number=1)
-        blas = interleaved(
+        dots, _ = interleaved({"dots": rows_of_dots}, repeats, number=1)
+        blas, _ = interleaved(
             {"matmul": lambda: A @ B}, max(repeats, 20), block_seconds=0.002
         )
     seconds = {**loops, **dots, **blas}
-    flops = 2 * m * n * k
-    return {
-        "shape": f"({m}, {n}) @ ({n}, {k})",
-        "flops": flops,
-        **{f"{name}_s": t for name, t in seconds.items()},
-        **{f"{name}_gflops": flops / t / 1e9 for name, t in seconds.items()},
-        "loops_vs_matmul": seconds["loops"] / seconds["matmul"],
-        "dots_vs_matmul": seconds["dots"] / seconds["matmul"],
-    }
-
-
-def loops_table(r, markdown=False):
-    """The result of ``time_loops_vs_matmul``: time, speed and slowdown of each way."""
-    head = [r["shape"], "ms", "GFLOP/s", "× A @ B"]
-    body = [
-        [
-            what,
-            f"{1e3 * r[name + '_s']:.4f}",
-            f"{r[name + '_gflops']:.3f}",
-            f"{r[name + '_s'] / r['matmul_s']:,.0f}",
-        ]
-        for name, what in [
-            ("loops", "nnmath.matmul_loops (3 Python loops)"),
-            ("dots", "one NumPy dot per entry"),
-            ("matmul", "A @ B (BLAS)"),
-        ]
-    ]
-    return table(head, body, markdown)
+    return {"m": m, "n": n, "k": k, **{f"{w}_s": t for w, t in seconds.items()}}
 
 
 # ---------------------------------------------------------------------------- digits
@@ -591,8 +540,8 @@ def time_digits(epochs=50, repeats=1, seed=0, hidden=64, batch_size=32):
 
     nnmath: ``train_epoch`` once per epoch. scikit-learn: ``MLPClassifier`` with the same
     network, optimizer, batch size and number of epochs, no weight decay, no early stop.
-    Returns the best wall time of each over ``repeats`` interleaved runs, their ratio and
-    both test accuracies (``nnmath.accuracy`` on the held-out 450 images).
+    Returns the best wall time of each over ``repeats`` interleaved runs, both test
+    accuracies (``nnmath.accuracy`` on the held-out 450 images) and the targets.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -625,9 +574,7 @@ def time_digits(epochs=50, repeats=1, seed=0, hidden=64, batch_size=32):
             random_state=seed,
         )
         start = time.perf_counter()
-        with (
-            warnings.catch_warnings()
-        ):  # it warns that max_iter was reached: we asked for that
+        with warnings.catch_warnings():  # it warns that max_iter was reached: we asked
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(X_train, y_train)
         seconds = time.perf_counter() - start
@@ -646,11 +593,13 @@ def time_digits(epochs=50, repeats=1, seed=0, hidden=64, batch_size=32):
     nn_s, sk_s = (min(t for t, _ in results[name]) for name in ("nnmath", "sklearn"))
     return {
         "epochs": epochs,
+        "hidden": hidden,
+        "batch": batch_size,
         "train_images": len(X_train),
         "test_images": len(X_test),
+        "repeats": repeats,
         "nnmath_s": nn_s,
         "sklearn_s": sk_s,
-        "ratio": nn_s / sk_s,
         "nnmath_accuracy": results["nnmath"][-1][1],
         "sklearn_accuracy": results["sklearn"][-1][1],
         "ratio_target": DIGITS_TARGETS["ratio"],
@@ -658,78 +607,184 @@ def time_digits(epochs=50, repeats=1, seed=0, hidden=64, batch_size=32):
     }
 
 
-def digits_text(r):
-    verdict = lambda ok: "holds" if ok else "misses"
-    acc = DIGITS_TARGETS["accuracy"]
-    return "\n".join(
-        [
-            f"digits: {r['train_images']} training and {r['test_images']} test images, "
-            f"{r['epochs']} epochs of 64-64-10 ReLU,",
-            "Adam with learning rate 1e-3, batches of 32, float64",
-            f"  nnmath   {r['nnmath_s']:7.3f} s   test accuracy {r['nnmath_accuracy']:6.1%}"
-            f"   (target ≥ {acc:.0%}: {verdict(r['nnmath_accuracy'] >= acc)})",
-            f"  sklearn  {r['sklearn_s']:7.3f} s   test accuracy {r['sklearn_accuracy']:6.1%}"
-            f"   (target ≥ {acc:.0%}: {verdict(r['sklearn_accuracy'] >= acc)})",
-            f"  nnmath/sklearn time {r['ratio']:.2f} "
-            f"(target ≤ {r['ratio_target']}: {verdict(r['ratio'] <= r['ratio_target'])})",
-        ]
+# ---------------------------------------------------------------------------- hidden costs
+
+
+def one_at_a_time(g):
+    """Two temporaries, each freed before the next is made."""
+    a = g * 0.1
+    del a
+    b = g * 0.2
+    del b
+
+
+def two_alive(g):
+    """The same two temporaries, the first still alive when the second is made."""
+    a = g * 0.1
+    b = g * 0.2
+    del a, b
+
+
+def minor_page_faults(f, calls=20):
+    """Minor page faults per call of ``f`` (None where ``resource`` does not exist)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    f()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        f()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+
+
+def time_temporaries(shape=(1024, 1024), dtype="float32", repeats=20):
+    """Two temporaries made one at a time against two alive at once, in this process.
+
+    Milliseconds per call (best block) and minor page faults per call of each. Element-wise
+    code: no BLAS, no thread limit needed.
+    """
+    g = np.ones(shape, dtype=dtype)
+    ways = {"one_at_a_time": one_at_a_time, "two_alive": two_alive}
+    best, _ = interleaved({name: partial(f, g) for name, f in ways.items()}, repeats)
+    return {
+        **{f"{name}_ms": 1e3 * t for name, t in best.items()},
+        **{
+            f"{name}_faults": minor_page_faults(partial(f, g))
+            for name, f in ways.items()
+        },
+    }
+
+
+def time_hidden_costs(shape=(1024, 1024), dtype="float32", repeats=20):
+    """Two costs of plain NumPy on an array the size of a wide layer's weights.
+
+    ``scalar``: the array times a NumPy float64 scalar (promoted to float64) against the
+    same product with a Python float (stays in ``dtype``), milliseconds per call.
+    ``temporaries``: ``time_temporaries`` twice, in a fresh Python process (``fresh``:
+    the memory allocator as a new training script finds it) and in this one after every
+    other measurement (``after_run``: the allocator has seen larger arrays come and go).
+    """
+    g = np.ones(shape, dtype=dtype)
+    numpy_scalar, python_float = np.sqrt(np.float64(0.5)), 0.5**0.5
+    with one_thread():
+        scalar, _ = interleaved(
+            {
+                "numpy_scalar": lambda: g * numpy_scalar,
+                "python_float": lambda: g * python_float,
+            },
+            repeats,
+        )
+    child = (
+        "import json, runpy, sys; speed = runpy.run_path(sys.argv[1]); "
+        "print(json.dumps(speed['time_temporaries'](*json.loads(sys.argv[2]))))"
     )
+    arguments = json.dumps([list(shape), dtype, repeats])
+    fresh = subprocess.run(
+        [sys.executable, "-c", child, str(Path(__file__).resolve()), arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {
+        "shape": list(shape),
+        "dtype": dtype,
+        "scalar": {f"{name}_ms": 1e3 * t for name, t in scalar.items()},
+        "temporaries": {
+            "fresh": json.loads(fresh.stdout),
+            "after_run": time_temporaries(shape, dtype, repeats),
+        },
+    }
 
 
-# ---------------------------------------------------------------------------- the page's helper
+# ---------------------------------------------------------------------------- a run
 
 
-def source(function):
-    """The source of a function in this file without its docstring, for the site to show."""
-    text = inspect.getsource(function)
-    first = ast.parse(text).body[0].body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-        lines = text.splitlines()
-        del lines[first.lineno - 1 : first.end_lineno]
-        text = "\n".join(lines)
-    return text.rstrip("\n")
+def _rounded(value, digits=4):
+    """Floats to ``digits`` significant digits, all the way down: a readable diff."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
+def measure(quick=False, show=print, command="benchmarks/speed.py"):
+    """Every measurement, with its provenance; ``show`` gets each section's text."""
+    started = datetime.datetime.now(datetime.UTC)
+    start, load = time.perf_counter(), os.getloadavg()
+    repeats = 3 if quick else 15
+    results = {
+        "schema": SCHEMA,
+        "provenance": provenance(),
+        "method": {
+            "quick": quick,
+            "blas_threads": 1,
+            "torch_threads": 1 if _torch() is not None else None,
+            "timer": "time.perf_counter",
+            "statistic": "best block of calls, per call; phases: median of single steps",
+        },
+    }
+    sections = [
+        ("loops", time_loops_vs_matmul, {"repeats": 2 if quick else 5}),
+        ("phases", time_step_phases, {"steps": 50 if quick else 300}),
+        ("checks", time_checks, {"repeats": 5 if quick else 30}),
+        ("train_steps", time_train_steps, {"repeats": repeats}),
+        ("digits", time_digits, {"repeats": 1 if quick else 3}),
+        ("hidden_costs", time_hidden_costs, {"repeats": 5 if quick else 20}),
+    ]
+    for name, function, kwargs in sections:
+        results[name] = _rounded(function(**kwargs))
+        show(report["TEXTS"][name](results) + "\n")
+    results["provenance"].update(
+        date=started.isoformat(timespec="seconds"),
+        seconds=round(time.perf_counter() - start),
+        command=command,
+        load_average={"before": list(load), "after": list(os.getloadavg())},
+    )
+    return _rounded(results)
+
+
+def write(results, path=RESULTS):
+    """``results`` as JSON with sorted keys, two-space indents and a final newline.
+
+    Raises ValueError, writing nothing, if an entry the page reads is missing.
+    """
+    if lacking := report["missing"](results):
+        raise ValueError(f"the results lack {', '.join(lacking)}")
+    text = json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="fewer repeats: a short run"
+        "--quick", action="store_true", help="fewer repeats: a smoke run"
+    )
+    parser.add_argument(
+        "--write",
+        nargs="?",
+        const=RESULTS,
+        type=Path,
+        metavar="PATH",
+        help="write the results to PATH (by default benchmarks/results.json)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
-    repeats = 3 if args.quick else 15
-    results = {"machine": machine(), "torch": torch.__version__ if torch else None}
-    if not args.json:
-        print(textwrap.fill(results["machine"], 88))
-        print(f"torch {results['torch']}" if torch else "torch not installed")
-        threads = "one BLAS thread, one torch thread" if torch else "one BLAS thread"
-        print(f"{threads}; best of {repeats} interleaved blocks\n")
-    results["train_steps"] = time_train_steps(repeats=repeats)
-    if not args.json:
-        print("one train step, milliseconds (B: batch size)")
-        print(steps_table(results["train_steps"]))
-        print(
-            "/lean, /torch: nnmath's time over theirs; the target is for /lean",
-            end="\n\n",
-        )
-    results["digits"] = time_digits(repeats=1 if args.quick else 3)
-    if not args.json:
-        print(digits_text(results["digits"]), end="\n\n")
-    results["phases"] = time_step_phases(steps=50 if args.quick else 300)
-    if not args.json:
-        print("where the time of nnmath.train_step goes: each phase called on its own,")
-        print("milliseconds (share of their sum), median of each, float64")
-        print(phases_table(results["phases"]), end="\n\n")
-    results["checks"] = time_checks(repeats=5 if args.quick else 30)
-    if not args.json:
-        print("input checks: nnmath.linear(X, W, b) against X @ W + b")
-        print(checks_table(results["checks"]), end="\n\n")
-    results["loops"] = time_loops_vs_matmul(repeats=2 if args.quick else 5)
+    show = (lambda text: None) if args.json else partial(print, flush=True)
+    threads = "one BLAS thread, one torch thread" if _torch() else "one BLAS thread"
+    show(f"{'quick' if args.quick else 'full'} run, {threads}\n")
+    command = " ".join(["benchmarks/speed.py", *argv])
+    results = measure(quick=args.quick, show=show, command=command)
     if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        print(f"matrix product, {results['loops']['flops']:,} flops")
-        print(loops_table(results["loops"]))
+        print(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False))
+    show(report["provenance_text"](results))
+    if args.write:
+        write(results, args.write)
+        print(f"wrote {args.write}", file=sys.stderr)
 
 
 if __name__ == "__main__":
