@@ -80,17 +80,29 @@ def pytest_collection_modifyitems(session, config, items):
         if marks is None:
             continue
         ids, by = marks
-        if by not in KINDS:
-            wrong.append(f'{item.nodeid}: by="{by}" is not one of {", ".join(KINDS)}')
-        wrong += [
+        problems = [
+            f'{item.nodeid}: by="{by}" is not one of {", ".join(KINDS)}'
+        ] if by not in KINDS else []  # fmt: skip
+        problems += [
             f"{item.nodeid} verifies eq:{ident}, which no page or docstring has"
             for ident in ids
             if ident not in named
         ]
+        wrong += problems
+        if problems:  # under pytest-xdist a worker cannot stop the run: the test fails
+            item.stash[_wrong_key] = "\n".join(problems)
         _state["items"][_nodeid(item.nodeid)] = (ids, by)
         item.user_properties.append(("verifies", (ids, by)))  # into its reports
-    if wrong:
+    if wrong and not _worker(config):
         raise pytest.UsageError("\n".join(wrong))
+
+
+_wrong_key = pytest.StashKey[str]()
+
+
+def pytest_runtest_setup(item):
+    if _wrong_key in item.stash:
+        pytest.fail(item.stash[_wrong_key], pytrace=False)
 
 
 @pytest.fixture

@@ -62,9 +62,14 @@ PROJECT = {
 }
 
 
-def test_the_plugin_writes_what_each_verifying_test_measured(tmp_path):
+# one process, and pytest-xdist's workers (the suite's addopts): the controller keeps the books
+WORKERS = pytest.mark.parametrize("workers", ["0", "2"], ids=["one-process", "xdist"])
+
+
+@WORKERS
+def test_the_plugin_writes_what_each_verifying_test_measured(tmp_path, workers):
     root = write(tmp_path, PROJECT)
-    code, log = run_pytest(root)
+    code, log = run_pytest(root, "-n", workers)
     assert code == 0, log
     tests = json.loads((root / "build/verification.json").read_text())["tests"]
     assert tests["tests/test_s.py::test_s[2.0]"] == {
@@ -112,13 +117,14 @@ def test_the_plugin_writes_what_each_verifying_test_measured(tmp_path):
         ),
     ],
 )
+@WORKERS
 def test_the_plugin_fails_a_run_whose_checks_did_not_run_or_measure(
-    tmp_path, change, args, message
+    tmp_path, change, args, message, workers
 ):
     root = write(tmp_path, PROJECT)
     path = root / "tests/test_s.py"
     path.write_text(path.read_text().replace(*change))
-    code, log = run_pytest(root, *args)
+    code, log = run_pytest(root, "-n", workers, *args)
     assert code != 0 and re.search(message, log), log
 
 
