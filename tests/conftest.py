@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from tests.support import ROOT, SiteServer
+from nnmath_site.math import MathSetupError, katex_version
+from tests.support import ROOT, SiteServer, unavailable
 
 
 def _quiet_print(*args, file=None, **kwargs):
@@ -124,6 +125,8 @@ def pytest_collection_modifyitems(session, config, items):
     if not needing:
         return
     items[:] = [item for item in items if not _needs_site(item)] + needing
+    if _katex_missing():
+        return  # built_site skips (or fails, with CI set) saying so
     shared = json.loads(os.environ[_SHARED])
     folder = Path(shared["folder"])
     with FileLock(str(folder / "build.lock")):
@@ -137,6 +140,15 @@ def pytest_collection_modifyitems(session, config, items):
     (folder / "build.pid").write_text(
         str(builder.pid)
     )  # the controller stops it at the end
+
+
+def _katex_missing() -> str | None:
+    """Why the site cannot be built here (no ``npm ci``), or None."""
+    try:
+        katex_version(ROOT)
+    except MathSetupError as error:
+        return str(error)
+    return None
 
 
 def _alive(pid: int) -> bool:
@@ -157,6 +169,9 @@ def built_site(site_server):
     the tests (not only CI's build step) when a figure or an output cannot be produced.
     It started in the background at collection; this waits for its record.
     """
+    missing = _katex_missing()
+    if missing:
+        unavailable(missing)
     record = site_server.directory.with_name("build.json")
     pid = site_server.directory.with_name("build.pid")
     while not record.is_file():
