@@ -160,6 +160,15 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="session")
+def node_modules():
+    """node_modules after `npm ci`: KaTeX, which the build runs to typeset the math."""
+    missing = _katex_missing()
+    if missing:
+        unavailable(missing)
+    return ROOT / "node_modules"
+
+
+@pytest.fixture(scope="session")
 def built_site(site_server):
     """The whole site, built once per test run with ``mkdocs build --strict``.
 

@@ -475,7 +475,7 @@ for factor in ("", "2 * "):  # edit the package between two builds, as under mkd
 """
 
 
-def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path):
+def test_a_rebuild_in_the_same_process_uses_the_edited_package(tmp_path, node_modules):
     """mkdocs serve rebuilds in one long-lived process: outputs and listings follow edits."""
     import shutil
     import subprocess

@@ -26,9 +26,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from nnmath_site.math import MathSetupError, katex_version
 from tests.support import (
-    ROOT,
     check_math,
     code_block_problems,
     readability,
@@ -51,16 +49,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="session")
-def node_modules():
-    """node_modules after `npm ci`: KaTeX, which the build runs to typeset the math."""
-    try:
-        katex_version(ROOT)
-    except MathSetupError as error:
-        unavailable(str(error))
-    return ROOT / "node_modules"
 
 
 @pytest.fixture(scope="session")
