@@ -46,6 +46,7 @@ def pytest_markdown_docs_globals():
 # the site is built for. Without xdist the single process plays both parts.
 
 _SHARED = "NNMATH_TEST_SITE"  # the environment variable that tells workers where
+_builders: list[subprocess.Popen] = []  # the site's build, if this process started it
 
 
 def _worker(config) -> bool:
@@ -63,6 +64,10 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    for builder in _builders:
+        if not _worker(config):
+            builder.terminate()  # nobody else is waiting for it
+        builder.wait()  # a worker: another worker may still wait for it
     if _server_key in config.stash:
         server, folder = config.stash[_server_key]
         server.close()
@@ -119,7 +124,7 @@ def _needs_site(item) -> bool:
     return bool(_NEEDS_SITE & set(getattr(item, "fixturenames", ())))
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_modifyitems(session, config, items):
     needing = [item for item in items if _needs_site(item)]
     if not needing:
