@@ -207,8 +207,12 @@ def meets(value, target, at_most=True):
 # --- where and how
 
 
+def _plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def provenance_text(results):
-    """The provenance as a two-column Markdown table."""
+    """Where, when and with what the numbers were measured: a two-column table."""
     p, method = results["provenance"], results["method"]
     git, machine, software = p["git"], p["machine"], p["software"]
     blas, build = software["blas"], software["numpy_build_blas"]
@@ -216,45 +220,59 @@ def provenance_text(results):
         changed = [line[3:] for line in git["changed"]]
         code = [c for c in changed if c.startswith(("nnmath/", "benchmarks/speed.py"))]
         where = f"in {', '.join(code)}" if code else "none in nnmath/ or speed.py"
-        tree = f"; uncommitted changes in {len(changed)} files ({where})"
+        names = f": {', '.join(changed)}" if len(changed) <= 3 else ""
+        tree = (
+            f"uncommitted changes in {_plural(len(changed), 'file')}{names} ({where})"
+        )
     else:
-        tree = ", a clean working tree"
-    threads = f"{method['blas_threads']} BLAS thread"
+        tree = "clean: the commit holds the code that ran"
+    threads = _plural(method["blas_threads"], "BLAS thread")
     if method["torch_threads"]:
-        threads += f", {method['torch_threads']} PyTorch thread"
+        threads += ", " + _plural(method["torch_threads"], "PyTorch thread")
     load = p["load_average"]
+    minutes, seconds = divmod(p["seconds"], 60)
+    took = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
     rows = [
-        ["when", f"{p['date'].replace('T', ' ')} (UTC); the run took {p['seconds']} s"],
-        ["what", f"`{p['command']}` at commit `{git['commit'][:12]}`{tree}"],
-        ["how", "a quick run (few repeats)" if method["quick"] else "a full run"],
+        ["date", f"{p['date'].replace('T', ' ')} (UTC); the run took {took}"],
+        [
+            "command",
+            f"`{p['command']}`" + (" (a quick run)" if method["quick"] else ""),
+        ],
+        ["commit", f"`{git['commit'][:12]}`"],
+        ["working tree", tree],
         ["CPU", f"{machine['cpu']}, {machine['logical_cores']} logical cores"],
         ["system", machine["system"]],
         [
             "load",
-            f"{load['before'][0]:.2f} before and {load['after'][0]:.2f} after "
-            "(load average over a minute; one core fully busy is 1)",
+            f"{load['before'][0]:.2f} before the run, {load['after'][0]:.2f} after "
+            "(one-minute load average; 1 is one busy core)",
         ],
         ["Python", software["python"]],
         [
             "NumPy",
-            f"{software['numpy']}, {build['name']} {build['version']} "
+            f"{software['numpy']} with {build['name']} {build['version']} "
             f"({blas['architecture']} kernels)",
         ],
         ["PyTorch", software["torch"] or "not installed"],
         ["scikit-learn", software["scikit-learn"] or "not installed"],
         ["threads", threads],
     ]
-    return table(["measured", ""], rows, left=2)
+    return table(["measured", "with"], rows, left=2)
 
 
 # --- loops against BLAS
+
+
+def product_flops(m, n, k):
+    """Flops of an (m, n) by (n, k) product: a multiplication and an addition per term."""
+    return 2 * m * n * k
 
 
 def loops_text(results):
     """The three ways of the matrix product: table and what it says."""
     r = results["loops"]
     m, n, k = r["m"], r["n"], r["k"]
-    flops = 2 * m * n * k
+    flops = product_flops(m, n, k)
     head = [f"({m}, {n}) @ ({n}, {k})", "ms", "GFLOP/s", "× A @ B"]
     body = [
         [
@@ -279,8 +297,8 @@ def loops_text(results):
         [
             table(head, body),
             "",
-            f"`A @ B` is {times_as(matmul, loops)} the three loops{magnitude}. "
-            f"One NumPy dot per entry is {times_as(dots, loops)} the loops, and takes "
+            f"`A @ B` {times_as(matmul, loops)} the three loops{magnitude}. "
+            f"One NumPy dot per entry {times_as(dots, loops)} the loops, and "
             f"{times_as(dots, matmul)} `A @ B`.",
         ]
     )
@@ -295,6 +313,7 @@ def flops(row):
 
 
 def phases_total(row):
+    """The sum of the four phases' times, in milliseconds."""
     return sum(row[f"{p}_ms"] for p in PHASES)
 
 
@@ -319,11 +338,11 @@ def phases_text(results):
         largest = max(PHASES, key=lambda p: r[f"{p}_ms"])
         lines.append(
             f"- {label(r)}: {mflop:.2f} Mflop forward, {2 * mflop:.2f} backward. "
-            f"Largest phase: {largest}. Backward takes "
+            f"Largest phase: {largest}. Backward "
             f"{times_as(r['backward_ms'], r['forward_ms'])} forward. One `train_step` "
             f"takes {r['train_step_ms']:.3f} ms; the four phases called one by one, each "
-            f"checking its own input, take {times_as(r['checked_ms'], r['train_step_ms'])} "
-            "that."
+            "checking its own input, "
+            f"{times_as(r['checked_ms'], r['train_step_ms'], plural=True)} that."
         )
     small, large = rows[0], rows[-1]
     backward = large["backward_ms"] / large["forward_ms"]
@@ -335,14 +354,14 @@ def phases_text(results):
     else:
         verdict = (
             f"On the {network(large)} network backward, with twice the flops of forward, "
-            f"takes no longer ({_ratio(backward)} times as long): even here the products "
-            "do not decide."
+            f"takes no longer ({_ratio(backward)} times as long): even there the "
+            "products do not decide."
         )
     s_small, s_large = products_share(small), products_share(large)
     trend = (
-        "the larger the network, the more of its time the products take"
+        "the larger the network, the more of its time goes to the products"
         if s_large > s_small
-        else "here the products did not take more of the time on the larger network"
+        else "the larger network did not spend more of its time in the products"
     )
     return "\n".join(
         [
@@ -393,7 +412,7 @@ def checks_text(results):
         )
     else:
         cost = (
-            f"take no longer than one `train_step`, which checks once "
+            "take no longer than one `train_step`, which checks once "
             f"({_ratio(repeated)} times as long): here the repeated checks did not show"
         )
     return "\n".join(
@@ -417,14 +436,13 @@ def step_ratio(row):
     return row["nnmath_ms"] / row["lean_ms"]
 
 
-def steps_text(results):
-    """Milliseconds per step, the ratios and the targets, and what they say."""
-    rows = results["train_steps"]
+def steps_table(results):
+    """Milliseconds per step, the ratios and whether nnmath meets its target."""
     missing = (
         "not run" if results["provenance"]["software"]["torch"] else "not installed"
     )
     body = []
-    for r in rows:
+    for r in results["train_steps"]:
         torch_ms = missing if r["torch_ms"] is None else f"{r['torch_ms']:.3f}"
         over_torch = (
             "-" if r["torch_ms"] is None else f"{r['nnmath_ms'] / r['torch_ms']:.2f}"
@@ -441,25 +459,48 @@ def steps_text(results):
             ]
         )
     head = ["network, batch, dtype", "nnmath ms", "lean ms", "torch ms"]
-    lines = [table([*head, "nnmath / lean (target)", "nnmath / torch"], body), ""]
+    return table([*head, "nnmath / lean (target)", "nnmath / torch"], body)
+
+
+def steps_text(results):
+    """What the train steps say: targets, the tiny network, the trend with size."""
+    rows = results["train_steps"]
     met = [r for r in rows if step_ratio(r) <= r["target"]]
     missed = [f"{network(r)} in {r['dtype']}" for r in rows if r not in met]
     summary = f"`nnmath` meets its target on {len(met)} of the {len(rows)} rows"
-    summary += f"; it misses on {', '.join(missed)}." if missed else "."
-    lines.append(summary)
+    lines = [summary + (f"; it misses on {', '.join(missed)}." if missed else ".")]
     tiny = [r for r in rows if r["sizes"] == rows[0]["sizes"]]
     large = [r for r in rows if r["sizes"] == rows[-1]["sizes"]]
+    loops = results["loops"]
+    gflops = product_flops(loops["m"], loops["n"], loops["k"]) / loops["matmul_s"] / 1e9
+    arithmetic = 3 * flops(tiny[0]) / (gflops * 1e9) * 1e3  # ms: forward + backward
+    lean = min(r["lean_ms"] for r in tiny)
+    most = (
+        "most of a step is the fixed cost of its calls, not arithmetic"
+        if arithmetic < lean / 2
+        else "arithmetic is most of a step"
+    )
+    lines.append(
+        f"On the tiny {network(tiny[0])} network a step does "
+        f"{3 * flops(tiny[0]) / 1e6:.2f} Mflop of matrix products (forward and "
+        f"backward): {1e3 * arithmetic:.0f} µs at the {gflops:.0f} GFLOP/s that `A @ B` "
+        f"reached above, against {1e3 * lean:.0f} µs for the fastest lean step: {most}."
+    )
     if all(r["torch_ms"] is not None for r in tiny):
         slower = all(r["torch_ms"] > r["lean_ms"] for r in tiny)
-        per_dtype = " and ".join(
-            f"{times_as(r['torch_ms'], r['lean_ms'])} the lean step in {r['dtype']}"
-            for r in tiny
+        each = " and ".join(
+            f"{_ratio(r['torch_ms'] / r['lean_ms'])} ({r['dtype']})" for r in tiny
         )
-        shows = "shows" if slower else "does not show"
-        lines.append(
-            f"On the tiny {network(tiny[0])} network PyTorch's fixed cost per step "
-            f"{shows}: it takes {per_dtype}."
-        )
+        if slower:
+            lines.append(
+                f"There PyTorch's fixed cost per step shows: it takes {each} times as "
+                "long as the lean step."
+            )
+        else:
+            lines.append(
+                f"There PyTorch's fixed cost per step does not show: its time over the "
+                f"lean step's is {each}."
+            )
     for a, b in zip(tiny, large):
         closer = abs(math.log(step_ratio(b))) < abs(math.log(step_ratio(a)))
         text = (
@@ -470,44 +511,65 @@ def steps_text(results):
             ta, tb = a["torch_ms"] / a["lean_ms"], b["torch_ms"] / b["lean_ms"]
             text += f", PyTorch's from {ta:.2f} to {tb:.2f}"
             closer = closer and abs(math.log(tb)) < abs(math.log(ta))
-        text += ": closer to 1." if closer else ": not all of them closer to 1."
-        lines.append(text)
-    return "\n".join(lines)
+        lines.append(
+            text + (": both closer to 1." if closer else ": not both closer to 1.")
+        )
+    return "\n".join(f"- {line}" for line in lines)
 
 
 def steps_figure(results):
-    """A figure: each contender's time per step over the lean step's, and the targets."""
+    """Each contender's time per step over the lean step's, with nnmath's targets."""
     import numpy as np
 
     from nnmath_site.plotting import COLORS, INK, new_figure
 
     rows = results["train_steps"]
-    names = [f"{label(r)}, {r['dtype']}" for r in rows]
-    y = np.arange(len(rows))[::-1]
-    fig, ax = new_figure(width=7.2, height=0.55 * len(rows) + 1.3)
-    height = 0.38
-    ours = [step_ratio(r) for r in rows]
-    ax.barh(y + height / 2, ours, height, label="nnmath", color=COLORS[0])
-    if all(r["torch_ms"] is not None for r in rows):
+    with_torch = all(r["torch_ms"] is not None for r in rows)
+    y = np.arange(len(rows))[::-1].astype(float)
+    fig, ax = new_figure(width=5.2, height=0.62 * len(rows) + 1.1)
+    height = 0.38 if with_torch else 0.6
+    shift = height / 2 if with_torch else 0.0
+    ax.barh(y + shift, [step_ratio(r) for r in rows], height, label="nnmath")
+    if with_torch:
         theirs = [r["torch_ms"] / r["lean_ms"] for r in rows]
-        ax.barh(y - height / 2, theirs, height, label="PyTorch", color=COLORS[1])
+        ax.barh(y - shift, theirs, height, label="PyTorch", color=COLORS[1])
     ax.scatter(
         [r["target"] for r in rows],
-        y + height / 2,
+        y + shift,
         marker="|",
-        s=260,
-        linewidths=2.2,
+        s=300,
+        linewidths=2.4,
         color=INK,
         label="nnmath's target",
         zorder=3,
     )
     ax.axvline(1.0, color=INK, linewidth=1, linestyle="--")
     ax.set_xscale("log")
-    ax.set_yticks(y, names)
-    ax.set_xlabel("time per step / lean NumPy step's (log scale; dashed: equal)")
+    shown = [1.0, *(r["target"] for r in rows), *(b.get_width() for b in ax.patches)]
+    low, high = math.floor(math.log2(min(shown))), math.ceil(math.log2(max(shown)))
+    ticks = [2.0**e for e in range(low, high + 1)]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_xlim(ticks[0], ticks[-1])
+    ax.minorticks_off()
+    ax.set_yticks(y, [f"{network(r)}\n{r['dtype']}" for r in rows])
+    ax.set_xlabel("time per step / the lean step's (dashed: equal)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="lower right", fontsize=10)
     return fig
+
+
+def steps_figure_alt(results):
+    """The figure's text alternative: what it shows, with its numbers."""
+    parts = []
+    for r in results["train_steps"]:
+        part = f"{network(r)} {r['dtype']}: nnmath {step_ratio(r):.2f}"
+        if r["torch_ms"] is not None:
+            part += f", PyTorch {r['torch_ms'] / r['lean_ms']:.2f}"
+        parts.append(f"{part} (target {r['target']})")
+    return (
+        "Horizontal bars, log scale: time per train step divided by the lean NumPy "
+        "step's, for each network and dtype. " + "; ".join(parts) + "."
+    )
 
 
 # --- digits
@@ -527,12 +589,13 @@ def digits_text(results):
         for who, key in [("nnmath", "nnmath"), ("scikit-learn", "sklearn")]
     ]
     ratio = r["nnmath_s"] / r["sklearn_s"]
+    head = [f"digits, {r['epochs']} epochs", "seconds", "test accuracy (target)"]
     return "\n".join(
         [
-            table(["digits, 50 epochs", "seconds", "test accuracy (target)"], body),
+            table(head, body),
             "",
-            f"`nnmath` trains in {ratio:.2f} times scikit-learn's time: it is "
-            f"{times_as(r['nnmath_s'], r['sklearn_s'])} scikit-learn and "
+            f"`nnmath` trains in {ratio:.2f} times scikit-learn's time: it "
+            f"{times_as(r['nnmath_s'], r['sklearn_s'])} scikit-learn, and "
             f"{meets(ratio, r['ratio_target'])} its target of at most "
             f"{r['ratio_target']} times.",
         ]
@@ -553,7 +616,10 @@ def allocator_text(t):
     if f1 is None or f2 is None:
         return text
     handed = "handed its blocks back" if f2 > 2 * f1 + 100 else "kept its blocks"
-    return f"{text}, with {f2:,.0f} page faults per call against {f1:,.0f}: the allocator {handed}"
+    return (
+        f"{text}, with {f2:,.0f} page faults per call against {f1:,.0f}: "
+        f"the allocator {handed}"
+    )
 
 
 def hidden_costs_text(results):
@@ -561,12 +627,15 @@ def hidden_costs_text(results):
     r = results["hidden_costs"]
     s, t = r["scalar"], r["temporaries"]
     rows, cols = r["shape"]
-    return (
-        f"On a ({rows}, {cols}) {r['dtype']} array, multiplying by the NumPy scalar "
-        f"{times_as(s['numpy_scalar_ms'], s['python_float_ms'])} multiplying by the "
-        f"Python float. In a fresh Python process, {allocator_text(t['fresh'])}. In the "
-        f"benchmark's process, after every other measurement, "
-        f"{allocator_text(t['after_run'])}."
+    return "\n".join(
+        [
+            f"- On a ({rows}, {cols}) {r['dtype']} array, multiplying by the NumPy "
+            f"scalar {times_as(s['numpy_scalar_ms'], s['python_float_ms'])} "
+            "multiplying by the Python float.",
+            f"- In a fresh Python process, {allocator_text(t['fresh'])}.",
+            "- In the benchmark's own process, after every other measurement, "
+            f"{allocator_text(t['after_run'])}.",
+        ]
     )
 
 
@@ -574,7 +643,7 @@ TEXTS = {
     "loops": loops_text,
     "phases": phases_text,
     "checks": checks_text,
-    "train_steps": steps_text,
+    "train_steps": lambda results: steps_table(results) + "\n\n" + steps_text(results),
     "digits": digits_text,
     "hidden_costs": hidden_costs_text,
 }

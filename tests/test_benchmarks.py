@@ -14,6 +14,7 @@ import copy
 import datetime
 import json
 import runpy
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,9 @@ def test_timing_functions_fill_the_fields_the_page_reads(speed, report):
     (row,) = rows
     assert row["nnmath_ms"] > 0 and row["lean_ms"] > 0
     assert (row["torch_ms"] is None) == (speed["_torch"]() is None)
-    assert report["steps_text"]({"train_steps": rows, **_torch_provenance(speed)})
+    assert "nnmath" in report["steps_table"](
+        {"train_steps": rows, **_torch_provenance(speed)}
+    )
 
     phases = speed["time_step_phases"]([([4, 8, 3], 5)], steps=3)
     rows_fill(phases, required["phases"][0])
@@ -134,6 +137,31 @@ def test_timing_functions_fill_the_fields_the_page_reads(speed, report):
 
     hidden = speed["time_hidden_costs"](shape=(64, 32), repeats=1)
     assert report["missing"](hidden, required["hidden_costs"]) == []
+
+
+def test_a_run_writes_every_field_the_page_reads(speed, report, tmp_path, monkeypatch):
+    """``measure`` on tiny inputs, written and read back as the page reads it."""
+    pytest.importorskip("sklearn")
+    small = [([4, 8, 3], 5, 1.3), ([6, 8, 8, 3], 7, 1.1)]
+    tiny = {
+        "time_loops_vs_matmul": partial(speed["time_loops_vs_matmul"], 4, 3, 2),
+        "time_step_phases": partial(speed["time_step_phases"], [c[:2] for c in small]),
+        "time_checks": partial(speed["time_checks"], shapes=((3, 4, 2), (5, 6, 4))),
+        "time_train_steps": partial(speed["time_train_steps"], small),
+        "time_digits": partial(speed["time_digits"], epochs=2),
+        "time_hidden_costs": partial(speed["time_hidden_costs"], shape=(64, 32)),
+    }
+    for name, function in tiny.items():  # measure() looks them up when it runs
+        monkeypatch.setitem(speed, name, function)
+    shown = []
+    results = speed["measure"](quick=True, show=shown.append, command="test")
+    assert len(shown) == len(report["TEXTS"])  # one text per section, as it ran
+    speed["write"](results, tmp_path / "results.json")
+    loaded = report["load"](tmp_path / "results.json")
+    assert loaded == results and report["missing"](loaded) == []
+    assert loaded["method"]["quick"] is True and loaded["provenance"]["seconds"] >= 0
+    for text in report["TEXTS"].values():
+        assert text(loaded)
 
 
 def _phase_times(row):
