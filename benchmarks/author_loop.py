@@ -180,12 +180,15 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--pytest", action="store_true", help="also time the README's pytest"
     )
+    parser.add_argument(
+        "--serve-only", action="store_true", help="one pair of builds, then serve"
+    )
     args = parser.parse_args(argv)
 
     times: dict[str, list[float]] = {"strict build, empty cache": [],
                                      "strict build, cache filled": []}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="author-loop-") as tmp:
-        for run in range(args.runs):
+        for run in range(1 if args.serve_only else args.runs):
             copy = project_copy(Path(tmp) / f"build-{run}")
             times["strict build, empty cache"].append(
                 strict_build(copy, Path(tmp) / "s1")

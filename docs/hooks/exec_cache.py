@@ -7,10 +7,19 @@ there). ``NNMATH_EXEC_CACHE=fresh`` runs everything (the default with ``CI`` set
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from pathlib import Path
 
-from markdown_exec import base_format, formatters
+from markdown_exec import (
+    ExecutionError,
+    base_format,
+    console_width,
+    formatters,
+    working_directory,
+)
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
 try:  # markdown-exec's own runner: namespaces, sessions, tracebacks (not public API)
@@ -35,9 +44,50 @@ def _run(code, returncode=0, session=None, id="", interactive=False, **extra):  
     return _state["cache"].run(_run_python, code, session, **options)
 
 
+# mkdocs serve: a fence's HTML, by its output and options, kept from one rebuild to the next
+# (rendering an output is a Markdown conversion of its own, ~5 ms a fence)
+_html: dict[str, Markup] = {}
+# A heading in an output goes into the page's table of contents as the HTML is made: not
+# kept. (Everything else is the same for the same output: markdown-exec renders each
+# output with a Markdown instance of its own.)
+_NOT_KEPT = re.compile(r"<h[1-6][\s>]")
+
+
 def _format_python(*, interactive=False, **kwargs):
-    # as markdown-exec's own python formatter, with the cached runner
-    return base_format(language="python", run=_run, interactive=interactive, **kwargs)
+    """markdown-exec's python formatter, with the cached runner, and the rendered HTML kept
+    in this process for an output seen before."""
+    try:
+        with (
+            working_directory(kwargs.get("workdir")),
+            console_width(kwargs.get("width")),
+        ):
+            output = _run(
+                kwargs["code"],
+                returncode=kwargs.get("returncode", 0),
+                session=kwargs.get("session"),
+                id=kwargs.get("id", ""),
+                interactive=interactive,
+                **kwargs.get("extra", {}),
+            )
+    except ExecutionError as error:  # markdown-exec reports it (a warning) and shows it
+        failure = error
+
+        def run(*args, **options):
+            raise failure
+
+        return base_format(
+            language="python", run=run, interactive=interactive, **kwargs
+        )
+    options = {name: value for name, value in kwargs.items() if name != "md"}
+    key = json.dumps([output, interactive, options], sort_keys=True, default=repr)
+    if key in _html:
+        return _html[key]
+    html = base_format(
+        language="python", run=lambda *a, **k: output, interactive=interactive, **kwargs
+    )
+    if not _NOT_KEPT.search(html):
+        _html[key] = html
+    return html
 
 
 def on_config(config):
