@@ -202,6 +202,49 @@ CLAIMS = {
             ["hidden_costs", "temporaries", "fresh", "two_alive_faults"], lambda r: 0.0
         ),
     ),
+    # The run's settings, as the prose states them
+    r"computing a $(64, 64) \times (64, 32)$ product": (
+        lambda r: (r["loops"]["m"], r["loops"]["n"], r["loops"]["k"]) == (64, 64, 32),
+        _set(["loops", "m"], lambda r: 128),
+    ),
+    "Every measurement uses one BLAS thread (and one PyTorch thread)": (
+        lambda r: (
+            r["method"]["blas_threads"] == 1 and r["method"]["torch_threads"] == 1
+        ),
+        _set(["method", "blas_threads"], lambda r: 2),
+    ),
+    "The benchmark timed each phase in a few hundred real steps": (
+        lambda r: all(100 <= row["steps"] < 1000 for row in r["phases"]),
+        _set(["phases", 0, "steps"], lambda r: 30),
+    ),
+    "(the median of each, in float64)": (
+        lambda r: all(row["dtype"] == "float64" for row in r["phases"]),
+        _set(["phases", 0, "dtype"], lambda r: "float32"),
+    ),
+    "on a small and a larger layer": (
+        lambda r: (
+            len(r["checks"]) == 2
+            and r["checks"][0]["in"] * r["checks"][0]["out"]
+            < r["checks"][1]["in"] * r["checks"][1]["out"]
+        ),
+        _set(["checks", 0, "out"], lambda r: 10**6),
+    ),
+    "on three networks from tiny to wide": (
+        lambda r: len({tuple(row["sizes"]) for row in r["train_steps"]}) == 3,
+        _set(["train_steps", 0, "sizes"], lambda r: [5, 5, 5]),
+    ),
+    "split with 450 test images": (
+        lambda r: r["digits"]["test_images"] == 450,
+        _set(["digits", "test_images"], lambda r: 360),
+    ),
+    r"a $64 \to 64 \to 10$ ReLU network": (
+        lambda r: r["digits"]["hidden"] == 64,
+        _set(["digits", "hidden"], lambda r: 32),
+    ),
+    "batches of 32, float64": (
+        lambda r: r["digits"]["batch"] == 32,
+        _set(["digits", "batch"], lambda r: 64),
+    ),
     # Summary
     "orders of magnitude faster": (
         lambda r: loops_over_matmul(r) >= 100,
