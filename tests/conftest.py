@@ -192,6 +192,8 @@ def built_site(site_server):
         if pid.is_file() and not _alive(int(pid.read_text())) and not record.is_file():
             pytest.fail("the site's build stopped without a record")
         time.sleep(0.2)
+    for builder in _builders:  # started here: reap it (it wrote its record and ends)
+        builder.wait(timeout=60)
     built = json.loads(record.read_text())
     assert built["returncode"] == 0, f"mkdocs build failed:\n{built['log']}"
     assert not built["warned"], f"mkdocs build printed a warning:\n{built['log']}"
