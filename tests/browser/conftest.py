@@ -29,6 +29,7 @@ from filelock import FileLock
 from tests.support import (
     check_math,
     code_block_problems,
+    js,
     readability,
     unavailable,
     watch,
@@ -49,6 +50,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+CODE_WIDTHS = (
+    1024,
+    1280,
+    1920,
+)  # desktop widths at which a code block holds 88 columns
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +122,8 @@ class PageVisit:
     network_problems: list[str] = dataclasses.field(default_factory=list)
     axe: list[dict] = dataclasses.field(default_factory=list)
     readability: dict = dataclasses.field(default_factory=dict)
+    # the page's code blocks at each desktop width (the window resized, not reloaded)
+    code_fit: dict = dataclasses.field(default_factory=dict)
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +165,9 @@ def visits(browser, browser_context_args, site, results):
             }
             for violation in result.response["violations"]
         ]
+        for width in CODE_WIDTHS:
+            page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+            record.code_fit[width] = page.evaluate(js("code_columns"))
         page.wait_for_timeout(200)  # let late requests report
         record.requests = [url.removeprefix(site.base) for url in traffic.requests]
         record.network_problems = traffic.problems()

@@ -7,9 +7,11 @@ import re
 
 import pytest
 
+from tests.browser.conftest import CODE_WIDTHS
 from tests.support import check_math, js, nav_titles, readability
 
 PAGES = nav_titles()
+IDS = [path.strip("/") or "home" for _, path in PAGES]
 
 
 def first_page_with(site, *needles: str) -> tuple[str, str]:
@@ -197,23 +199,21 @@ def test_the_backprop_graph_arrives_drawn_and_no_diagram_script_loads(
 CODE_COLUMNS = 88  # ruff's line length; tests/test_site.py holds every code line to it
 
 
-@pytest.mark.parametrize("width", [1024, 1280, 1920])
-def test_code_blocks_fit_without_sideways_scrolling(page, traffic, width):
-    """At desktop widths a code block holds 88 columns, and no block on any page scrolls."""
-    page.set_viewport_size({"width": width, "height": 900})
-    scrolling = []
-    columns = None
-    for title, path in PAGES:
-        page.goto(path)
-        found = page.evaluate(js("code_columns"))
+@pytest.mark.parametrize("title, path", PAGES, ids=IDS)
+def test_code_blocks_fit_without_sideways_scrolling(visits, title, path):
+    """At desktop widths a code block holds 88 columns, and no block on any page scrolls
+    (measured in the page's one visit, the window resized to each width)."""
+    visit = visits(title, path)
+    assert sorted(visit.code_fit) == sorted(CODE_WIDTHS)
+    for width, found in visit.code_fit.items():
         # a block in an admonition or a list is narrower: it only has to hold its lines
-        top = [(b["columns"], title, b["start"]) for b in found if not b["nested"]]
-        columns = min([columns or (1e9, "", "")] + top)
-        scrolling += [f"{title}: {b['start']!r}" for b in found if b["scrolls"]]
-    # It moves on at each page's load event: the search index may still be on its way.
-    assert not traffic.problems(moved_on=True), traffic.problems(moved_on=True)
-    narrowest, title, start = columns
-    assert narrowest >= CODE_COLUMNS, (
-        f"code blocks hold {narrowest:.1f} columns at {width} px ({title}: {start!r})"
-    )
-    assert not scrolling, "code blocks that scroll sideways:\n" + "\n".join(scrolling)
+        narrow = [b for b in found if not b["nested"] and b["columns"] < CODE_COLUMNS]
+        assert not narrow, (
+            f"{title}: code blocks hold {min(b['columns'] for b in narrow):.1f} columns "
+            f"at {width} px ({narrow[0]['start']!r})"
+        )
+        scrolling = [repr(b["start"]) for b in found if b["scrolls"]]
+        assert not scrolling, (
+            f"{title} at {width} px: blocks that scroll sideways:\n"
+            + ("\n".join(scrolling))
+        )
