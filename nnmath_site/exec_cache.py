@@ -213,29 +213,32 @@ class ExecCache:
         )
         return _sha256(blob.encode())
 
+    def _unchanged(self, inputs: dict[str, str | None]) -> bool:
+        """Whether every file an entry used still has the hash it had."""
+        return all(self.file_hash(path) == digest for path, digest in inputs.items())
+
+    def _hashed(self, usage: _Usage) -> dict[str, str | None]:
+        return {path: self.file_hash(path) for path in usage.inputs(self.root)}
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        """Replace ``path`` in one step: a build reading it never sees half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+
     def _lookup(self, key: str) -> str | None:
-        path = self.directory / f"{key}.json"
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = json.loads((self.directory / f"{key}.json").read_bytes())
         except (OSError, ValueError):
             return None
-        if all(self.file_hash(p) == h for p, h in entry["inputs"].items()):
-            return entry["output"]
-        return None
+        return entry["output"] if self._unchanged(entry["inputs"]) else None
 
-    def _store(self, key: str, output: str, inputs: list[str]) -> None:
-        entry = {
-            "page": self.page,
-            "output": output,
-            "inputs": {p: self.file_hash(p) for p in inputs},
-        }
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{key}.json"
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(
-            json.dumps(entry, sort_keys=True, indent=1), encoding="utf-8"
-        )
-        os.replace(temporary, path)
+    def _store(self, key: str, output: str, usage: _Usage) -> None:
+        entry = {"page": self.page, "output": output, "inputs": self._hashed(usage)}
+        data = json.dumps(entry, sort_keys=True, indent=1).encode()
+        self._write(self.directory / f"{key}.json", data)
 
     def _import_packages(self) -> None:
         """Import every module of the packages, so no fence runs their top-level code."""
@@ -254,9 +257,8 @@ class ExecCache:
         counts = self.report.setdefault(
             self.page, {"ran": [], "replayed": [], "keys": []}
         )
-        counts["keys"].append(
-            key
-        )  # the entries of this build: build/exec-cache/<key>.json
+        # the entries of this build: build/exec-cache/<key>.json
+        counts["keys"].append(key)
         label = (
             f"{session}#{len(self._chains.get((self.page, session), []))}"
             if session
@@ -273,16 +275,15 @@ class ExecCache:
                 return output
         self._import_packages()
         for earlier, earlier_options in self._unrun.pop((self.page, session), []):
-            runner(
-                earlier, session=session, **earlier_options
-            )  # rebuild the session's state
+            # rebuild the session's state
+            runner(earlier, session=session, **earlier_options)
         started = time.perf_counter()
         with _Usage() as usage:  # markdown-exec's runner raises if the fence fails
             output = runner(code, session=session or None, **options)
         seconds = round(time.perf_counter() - started, 2)
         counts["ran"].append(f"{label or key[:12]} ({seconds} s)")
         if self.stores:
-            self._store(key, output, usage.inputs(self.root))
+            self._store(key, output, usage)
         return output
 
     def memo(self, namespace: str, parts, compute):
@@ -302,22 +303,16 @@ class ExecCache:
             except (OSError, pickle.UnpicklingError, EOFError, ValueError):
                 pass
             else:
-                if all(self.file_hash(p) == h for p, h in inputs.items()):
+                if self._unchanged(inputs):
                     counts[0] += 1
-                    uses(
-                        *(self.root / p for p in inputs)
-                    )  # for a cached run around this one
+                    uses(*(self.root / p for p in inputs))  # for a cached run around it
                     return value
         self._import_packages()
         with _Usage() as usage:
             value = compute()
         counts[1] += 1
         if self.stores:
-            inputs = {p: self.file_hash(p) for p in usage.inputs(self.root)}
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(pickle.dumps((inputs, value)))
-            os.replace(temporary, path)
+            self._write(path, pickle.dumps((self._hashed(usage), value)))
         return value
 
     def write_report(self) -> Path:
