@@ -183,6 +183,16 @@ def nav_titles():
     ]
 
 
+def page_id(path: str) -> str:
+    """A page's short name in test ids and groups: its URL path, ``home`` for the home page."""
+    return path.strip("/") or "home"
+
+
+def nav_ids():
+    """The test id of every page of ``nav_titles()``, in the same order."""
+    return [page_id(path) for _, path in nav_titles()]
+
+
 # The hooks of mkdocs.yml, which a fixture site names again (its paths are relative), but
 # for the equation marks (a fixture page's display equation has none:
 # tests/equations/test_build.py builds sites with that hook).

@@ -30,6 +30,7 @@ from tests.support import (
     check_math,
     code_block_problems,
     js,
+    page_id,
     readability,
     unavailable,
     watch,
@@ -203,4 +204,4 @@ def pytest_collection_modifyitems(items):
         if "visits" in getattr(item, "fixturenames", ()) and callspec is not None:
             path = callspec.params.get("path")
             if path is not None:
-                item.add_marker(pytest.mark.xdist_group(f"page:{path or 'home'}"))
+                item.add_marker(pytest.mark.xdist_group(f"page:{page_id(path)}"))

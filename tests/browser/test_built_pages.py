@@ -13,10 +13,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.support import nav_titles
+from tests.support import nav_ids, nav_titles
 
 PAGES = nav_titles()
-IDS = [path.strip("/") or "home" for _, path in PAGES]
+IDS = nav_ids()
 SKIPPED = {"pre", "code", "script", "style", "svg", "textarea"}  # code and non-text
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
 VOID |= {"source", "track", "wbr"}

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from tests.browser.conftest import CODE_WIDTHS
-from tests.support import check_math, js, nav_titles, readability
+from tests.support import check_math, js, nav_ids, nav_titles, readability
 
 PAGES = nav_titles()
-IDS = [path.strip("/") or "home" for _, path in PAGES]
+IDS = nav_ids()
 
 
 def first_page_with(site, *needles: str) -> tuple[str, str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import nav_titles
+from tests.support import nav_ids, nav_titles
 
 PAGES = nav_titles()
-IDS = [path.strip("/") or "home" for _, path in PAGES]
+IDS = nav_ids()
 
 # The budgets of issue 11, for every page, on a first visit with an empty cache.
 MAX_BYTES = 1_000_000  # transferred (gzip, as static hosts send text), fonts included
